@@ -1,0 +1,13 @@
+//! Schema migrations, run by `scimitar serve` at start and by `scimitar migrate`.
+//! Append-only: a shipped migration file is never edited.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_directory;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_directory::Migration)]
+    }
+}

@@ -1,0 +1,117 @@
+//! API tokens: 256-bit random secrets, stored as SHA-256, compared in constant time.
+use aws_lc_rs::{digest, rand};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use entity::api_token;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::{Principal, Scope};
+use crate::store::{Store, StoreError};
+
+/// Prefix that makes leaked tokens easy to recognise (and to scan for).
+const PREFIX: &str = "scm_";
+
+/// A new random token secret: `scm_` + 43 base64url characters (256 bits).
+pub fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes).expect("the system random source failed");
+    format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Hex SHA-256 of a secret: what the database stores.
+pub fn hash(secret: &str) -> String {
+    let d = digest::digest(&digest::SHA256, secret.as_bytes());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn scopes_str(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// Creates a token and returns its secret (never stored) with the stored row.
+pub async fn create(
+    store: &Store,
+    name: &str,
+    scopes: &[Scope],
+    user_id: Option<Uuid>,
+) -> Result<(String, api_token::Model), StoreError> {
+    let secret = generate();
+    let row = store
+        .tokens()
+        .insert(name, &hash(&secret), &scopes_str(scopes), user_id)
+        .await?;
+    Ok((secret, row))
+}
+
+/// Looks a presented secret up; `None` when unknown.
+pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
+    let digest = hash(secret);
+    let Some(row) = store.tokens().find_by_hash(&digest).await? else {
+        return Ok(None);
+    };
+    if !bool::from(row.token_hash.as_bytes().ct_eq(digest.as_bytes())) {
+        return Ok(None);
+    }
+    // Record use at most once a minute per token, so reads do not turn into writes.
+    if row
+        .last_used
+        .is_none_or(|t| Utc::now() - t > chrono::Duration::seconds(60))
+    {
+        store.tokens().touch(row.id).await?;
+    }
+    let scopes = Scope::parse_list(&row.scopes).unwrap_or_default();
+    Ok(Some(Principal {
+        token_id: row.id,
+        name: row.name,
+        scopes,
+        user_id: row.user_id,
+    }))
+}
+
+/// At start: ensures the bootstrap token if one is configured; otherwise, when the database
+/// has no token at all, creates an admin token and returns its secret to be printed once.
+pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<String>, StoreError> {
+    let all = [Scope::Scim, Scope::Admin];
+    if let Some(secret) = bootstrap {
+        let digest = hash(secret);
+        if store.tokens().find_by_hash(&digest).await?.is_none() {
+            match store
+                .tokens()
+                .insert("bootstrap", &digest, &scopes_str(&all), None)
+                .await
+            {
+                // Another replica inserted it at the same moment.
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        return Ok(None);
+    }
+    if store.tokens().count().await? > 0 {
+        return Ok(None);
+    }
+    let (secret, _) = create(store, "initial-admin", &all, None).await?;
+    Ok(Some(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_random_and_prefixed() {
+        let (a, b) = (generate(), generate());
+        assert_ne!(a, b);
+        assert!(a.starts_with(PREFIX));
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a[PREFIX.len()..]).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn hash_is_hex_sha256() {
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

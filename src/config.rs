@@ -1,0 +1,59 @@
+//! One `Config`, read from flags and environment variables, with defaults that run out of the box.
+use clap::Args;
+
+/// Server configuration. Every flag can also be set through the environment variable shown.
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// SQLite file (`sqlite://file.db?mode=rwc`) or PostgreSQL (`postgres://user:pw@host/db`).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://scimitar.db?mode=rwc")]
+    pub database_url: String,
+
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "SCIMITAR_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Public base URL (SCIM `meta.location`, OIDC `iss`). Default: `http://<bound address>`.
+    #[arg(long, env = "SCIMITAR_ISSUER")]
+    pub issuer: Option<String>,
+
+    /// If set, a token with every scope and this exact secret is ensured at start (automation, tests).
+    #[arg(long, env = "SCIMITAR_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    pub bootstrap_token: Option<String>,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SCIMITAR_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    #[arg(long, env = "SCIMITAR_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Largest SCIM page (`count`) served; larger requests are capped to it.
+    #[arg(long, env = "SCIMITAR_MAX_PAGE_SIZE", default_value_t = 1000)]
+    pub max_page_size: u64,
+
+    /// Database connection pool size (default: 16 for PostgreSQL, 8 for SQLite).
+    #[arg(long, env = "SCIMITAR_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+
+    /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
+    #[arg(skip = true)]
+    pub handle_signals: bool,
+}
+
+impl Config {
+    /// Defaults for the given database, as if no flag or variable were set.
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:8080".into(),
+            issuer: None,
+            bootstrap_token: None,
+            workers: None,
+            max_body_bytes: 1_048_576,
+            max_page_size: 1000,
+            db_max_connections: None,
+            handle_signals: true,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Scimitar: an identity provider speaking SCIM 2.0 and (later) OpenID Connect.
+//!
+//! Dependencies point one way: HTTP surfaces (`scim`, `ops`) → `store` → `entity`.
+pub mod auth; // bearer tokens, scopes, password hashing
+pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`
+pub mod db; // connection set-up for SQLite and PostgreSQL
+pub mod ops; // /healthz, /readyz
+pub mod scim; // SCIM 2.0 protocol under /scim/v2
+pub mod startup; // `Application`: build, bind, run
+pub mod state; // `AppState`, shared by every handler
+pub mod store; // all database access
+pub mod telemetry; // tracing subscriber
+
+pub use config::Config;
+pub use startup::Application;
+pub use state::AppState;

@@ -1,0 +1,172 @@
+//! SCIM 2.0 (RFC 7643 / RFC 7644) under `/scim/v2`.
+pub mod discovery;
+pub mod error;
+pub mod filter;
+pub mod groups;
+pub mod ingest;
+pub mod patch;
+pub mod projection;
+pub mod query;
+pub mod render;
+pub mod schema;
+pub mod users;
+
+use actix_web::{
+    Error, FromRequest, HttpMessage, HttpRequest, HttpResponse,
+    body::MessageBody,
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{StatusCode, header},
+    middleware::{Next, from_fn},
+    web,
+};
+use futures_util::{StreamExt, future::LocalBoxFuture};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::{self, AuthError, Scope},
+};
+use error::ScimError;
+
+pub const SCIM_JSON: &str = "application/scim+json";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/scim/v2")
+            .wrap(from_fn(require_scim))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ScimError::invalid_value(format!("invalid query string: {e}")).into()),
+            )
+            .configure(users::configure)
+            .configure(groups::configure)
+            .configure(discovery::configure)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ScimError::not_found("no such SCIM endpoint"))
+            })),
+    );
+}
+
+/// Every SCIM request needs a bearer token with scope `scim`.
+async fn require_scim(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+        .clone();
+    match auth::authenticate(&state.store, req.headers()).await {
+        Ok(p) if p.has(Scope::Scim) => {
+            req.extensions_mut().insert(p);
+            next.call(req).await
+        }
+        Ok(_) => Err(ScimError::forbidden("this token lacks the \"scim\" scope").into()),
+        Err(AuthError::Missing) => Err(ScimError::unauthorized("a bearer token is required").into()),
+        Err(AuthError::Invalid) => Err(ScimError::unauthorized("the bearer token is not valid").into()),
+        Err(AuthError::Store(e)) => Err(ScimError::from(e).into()),
+    }
+}
+
+/// A JSON request body: `application/scim+json` or `application/json`, size-limited (413),
+/// parsed with serde's recursion limit (deeply nested JSON is a 400, not a crash).
+pub struct ScimBody(pub Value);
+
+impl FromRequest for ScimBody {
+    type Error = ScimError;
+    type Future = LocalBoxFuture<'static, Result<Self, ScimError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(1 << 20, |s| s.config.max_body_bytes);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if let Some(ct) = content_type {
+                let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                if mime != SCIM_JSON && mime != "application/json" {
+                    return Err(ScimError::new(
+                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        None,
+                        format!("content type {mime:?} is not supported; use {SCIM_JSON}"),
+                    ));
+                }
+            }
+            let too_large = || {
+                ScimError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    None,
+                    format!("the request body exceeds {limit} bytes"),
+                )
+            };
+            if declared_len.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ScimError::invalid_syntax(format!("could not read the body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.is_empty() {
+                return Err(ScimError::invalid_syntax("the request body is empty"));
+            }
+            serde_json::from_slice(&body)
+                .map(ScimBody)
+                .map_err(|e| ScimError::invalid_syntax(format!("the body is not valid JSON: {e}")))
+        })
+    }
+}
+
+/// A resource id from the path; an id that is not a UUID names no resource (404).
+pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ScimError> {
+    Uuid::parse_str(raw).map_err(|_| ScimError::not_found(format!("{what} {raw:?} not found")))
+}
+
+/// The version named by `If-Match`: `None` when absent or `*`.
+pub fn if_match(req: &HttpRequest) -> Option<i64> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(render::parse_etag)
+        .flatten()
+}
+
+/// Does `If-None-Match` name this version (GET → 304)?
+pub fn not_modified(req: &HttpRequest, version: i64) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .filter_map(render::parse_etag)
+                .any(|e| e.is_none_or(|x| x == version))
+        })
+}
+
+/// A SCIM JSON response with an optional ETag.
+pub fn respond(status: StatusCode, version: Option<i64>, body: Value) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.content_type(SCIM_JSON);
+    if let Some(v) = version {
+        res.insert_header((header::ETAG, render::etag(v)));
+    }
+    res.body(body.to_string())
+}
+
+pub async fn method_not_allowed() -> Result<HttpResponse, ScimError> {
+    Err(ScimError::method_not_allowed())
+}

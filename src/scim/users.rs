@@ -1,0 +1,275 @@
+//! `/Users` (RFC 7644 §3.3–§3.6): thin handlers over `store::users`.
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use entity::user;
+use serde_json::{Map, Value};
+
+use super::{
+    ScimBody,
+    error::ScimError,
+    filter::sql::{self, Resource},
+    if_match, ingest, method_not_allowed, not_modified, parse_id, patch,
+    projection::Projection,
+    query::{self, ListQuery},
+    render, respond,
+    schema::{ENTERPRISE_USER, USER, USER_SCHEMA},
+};
+use crate::{
+    AppState,
+    auth::password,
+    store::{
+        ListParams,
+        users::{EmailData, Password, UserData},
+    },
+};
+
+type Query = web::Query<HashMap<String, String>>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/Users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/Users/{id}")
+            .route(web::get().to(get_user))
+            .route(web::put().to(replace_user))
+            .route(web::patch().to(patch_user))
+            .route(web::delete().to(delete_user))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// Validates a User document and derives the indexed columns from it.
+fn user_data(mut ing: ingest::Ingested) -> Result<(UserData, Option<String>), ScimError> {
+    let doc = &mut ing.doc;
+    let user_name = match doc.get("userName") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        _ => {
+            return Err(ScimError::invalid_value(
+                "\"userName\" is required and must be a non-empty string",
+            ));
+        }
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let name = doc.get("name").cloned().unwrap_or(Value::Null);
+    // `active` defaults to true; it is stored in its column and rendered from there.
+    let active = doc.remove("active").and_then(|v| v.as_bool()).unwrap_or(true);
+    let emails = doc
+        .get("emails")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|e| {
+                    Some(EmailData {
+                        value: e.get("value")?.as_str()?.to_owned(),
+                        kind: text(e.get("type")),
+                        primary: e.get("primary").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let data = UserData {
+        external_id: text(doc.get("externalId")),
+        display_name: text(doc.get("displayName")),
+        given_name: text(name.get("givenName")),
+        family_name: text(name.get("familyName")),
+        user_name,
+        active,
+        emails,
+        doc: Value::Object(std::mem::take(doc)),
+    };
+    Ok((data, ing.password))
+}
+
+fn normalize(body: Value, require_schemas: bool) -> Result<ingest::Ingested, ScimError> {
+    ingest::normalize(body, &USER, &[&ENTERPRISE_USER], require_schemas)
+}
+
+async fn hash(password: Option<String>) -> Result<Option<String>, ScimError> {
+    match password {
+        Some(p) => Ok(Some(password::hash(p).await.map_err(|e| ScimError::internal(&e))?)),
+        None => Ok(None),
+    }
+}
+
+/// Renders one user, reading its groups only when the projection returns them.
+async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<Value, ScimError> {
+    let groups = if proj.wants("groups") {
+        Some(
+            state
+                .store
+                .users()
+                .groups_of(&[m.id])
+                .await?
+                .remove(&m.id)
+                .unwrap_or_default(),
+        )
+    } else {
+        None
+    };
+    Ok(proj.apply(render::user(state, m, groups.as_deref())))
+}
+
+/// `POST /Users`: RFC 7644 §3.3.
+async fn create_user(state: web::Data<AppState>, q: Query, body: ScimBody) -> Result<HttpResponse, ScimError> {
+    let proj = query::projection(&q, USER_SCHEMA)?;
+    let (data, password) = user_data(normalize(body.0, true)?)?;
+    let hash = hash(password).await?;
+    let m = state.store.users().create(data, hash).await?;
+    let body = render_one(&state, &m, &proj).await?;
+    let mut res = respond(StatusCode::CREATED, Some(m.version), body);
+    res.headers_mut().insert(
+        header::LOCATION,
+        state.scim_url("Users", m.id).parse().expect("valid header"),
+    );
+    Ok(res)
+}
+
+/// `GET /Users/{id}`: RFC 7644 §3.4.1.
+async fn get_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query,
+) -> Result<HttpResponse, ScimError> {
+    let id = parse_id(&id, "user")?;
+    let proj = query::projection(&q, USER_SCHEMA)?;
+    let m = state.store.users().get(id).await?;
+    if not_modified(&req, m.version) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, render::etag(m.version)))
+            .finish());
+    }
+    Ok(respond(
+        StatusCode::OK,
+        Some(m.version),
+        render_one(&state, &m, &proj).await?,
+    ))
+}
+
+/// `GET /Users`: RFC 7644 §3.4.2.
+async fn list_users(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
+    let lq = ListQuery::parse(&q, state.config.max_page_size, USER_SCHEMA)?;
+    let filter = match &lq.filter {
+        Some(f) => sql::to_condition(f, Resource::User)?,
+        None => sea_orm::Condition::all(),
+    };
+    let order_by = lq
+        .sort_by
+        .as_ref()
+        .map(|p| sql::sort_expr(Resource::User, p))
+        .transpose()?
+        .map(|e| {
+            (
+                e,
+                if lq.descending {
+                    sea_orm::Order::Desc
+                } else {
+                    sea_orm::Order::Asc
+                },
+            )
+        });
+    let page = state
+        .store
+        .users()
+        .list(ListParams {
+            filter,
+            order_by,
+            offset: lq.start_index - 1,
+            limit: lq.count,
+        })
+        .await?;
+    let mut groups = if lq.projection.wants("groups") {
+        let ids: Vec<_> = page.items.iter().map(|u| u.id).collect();
+        Some(state.store.users().groups_of(&ids).await?)
+    } else {
+        None
+    };
+    let resources = page
+        .items
+        .iter()
+        .map(|m| {
+            let g = groups.as_mut().map(|g| g.remove(&m.id).unwrap_or_default());
+            lq.projection.apply(render::user(&state, m, g.as_deref()))
+        })
+        .collect();
+    Ok(respond(
+        StatusCode::OK,
+        None,
+        render::list_response(page.total, lq.start_index, resources),
+    ))
+}
+
+/// `PUT /Users/{id}`: RFC 7644 §3.5.1 (replace; readOnly attributes are ignored).
+async fn replace_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query,
+    body: ScimBody,
+) -> Result<HttpResponse, ScimError> {
+    let id = parse_id(&id, "user")?;
+    let proj = query::projection(&q, USER_SCHEMA)?;
+    let (data, password) = user_data(normalize(body.0, true)?)?;
+    let password = hash(password).await?.map_or(Password::Keep, Password::Set);
+    let m = state
+        .store
+        .users()
+        .modify(id, if_match(&req), |_| Ok::<_, ScimError>((data, password)))
+        .await?;
+    Ok(respond(
+        StatusCode::OK,
+        Some(m.version),
+        render_one(&state, &m, &proj).await?,
+    ))
+}
+
+/// `PATCH /Users/{id}`: RFC 7644 §3.5.2. All operations apply, or none.
+async fn patch_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query,
+    body: ScimBody,
+) -> Result<HttpResponse, ScimError> {
+    let id = parse_id(&id, "user")?;
+    let proj = query::projection(&q, USER_SCHEMA)?;
+    let ops = patch::parse_request(body.0)?;
+    // Hash a new password before taking the row lock.
+    let new_password = hash(patch::password_in(&ops)).await?;
+    let m = state
+        .store
+        .users()
+        .modify(id, if_match(&req), |cur| {
+            let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
+            doc.insert("userName".into(), Value::String(cur.user_name.clone()));
+            doc.insert("active".into(), Value::Bool(cur.active));
+            let member_ops = patch::apply(&mut doc, &ops, &USER, &[&ENTERPRISE_USER])?;
+            debug_assert!(member_ops.is_empty());
+            let (data, _) = user_data(normalize(Value::Object(doc), false)?)?;
+            let password = new_password.clone().map_or(Password::Keep, Password::Set);
+            Ok::<_, ScimError>((data, password))
+        })
+        .await?;
+    Ok(respond(
+        StatusCode::OK,
+        Some(m.version),
+        render_one(&state, &m, &proj).await?,
+    ))
+}
+
+/// `DELETE /Users/{id}`: RFC 7644 §3.6; the user's memberships go with it.
+async fn delete_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ScimError> {
+    let id = parse_id(&id, "user")?;
+    state.store.users().delete(id, if_match(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,74 @@
+//! `Application`: connect, migrate, bind, serve. Used by `main` and by the tests.
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use migration::{Migrator, MigratorTrait};
+use tracing_actix_web::TracingLogger;
+
+use crate::{AppState, auth, config::Config, ops, scim, store::Store};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    /// A token created because the database had none (printed once by `serve`).
+    pub initial_token: Option<String>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&config.database_url, config.db_max_connections).await?;
+        Migrator::up(&db, None).await?;
+        let store = Store::new(db);
+        let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
+
+        let listener = TcpListener::bind(&config.bind)?;
+        let addr = listener.local_addr()?;
+        let issuer = config
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let state = AppState {
+            store,
+            config: Arc::new(config.clone()),
+            issuer: issuer.into(),
+        };
+
+        let data = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .configure(ops::configure)
+                .configure(scim::configure)
+        })
+        .listen(listener)?;
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        if !config.handle_signals {
+            server = server.disable_signals();
+        }
+        Ok(Application {
+            port: addr.port(),
+            server: server.run(),
+            state,
+            initial_token,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM: graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

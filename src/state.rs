@@ -1,0 +1,19 @@
+//! State shared by every handler: one cheap-to-clone value.
+use std::sync::Arc;
+
+use crate::{config::Config, store::Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Public base URL without a trailing slash.
+    pub issuer: Arc<str>,
+}
+
+impl AppState {
+    /// Absolute URL of a SCIM resource, e.g. `scim_url("Users", id)`.
+    pub fn scim_url(&self, kind: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/scim/v2/{kind}/{id}", self.issuer)
+    }
+}

@@ -1,0 +1,151 @@
+//! Group rows. Membership changes go through `members`, inside the same transaction.
+use chrono::Utc;
+use entity::group;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{ListParams, Page, Store, StoreError, members};
+
+/// The stored form of a Group (everything but its members).
+#[derive(Debug, Clone)]
+pub struct GroupData {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub doc: Value,
+}
+
+/// One change to a group's member list, applied in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberOp {
+    Add(Vec<Uuid>),
+    Remove(Vec<Uuid>),
+    RemoveAll,
+}
+
+pub struct Groups<'a> {
+    pub(super) store: &'a Store,
+}
+
+impl Groups<'_> {
+    pub async fn create(&self, data: GroupData, member_ids: &[Uuid]) -> Result<group::Model, StoreError> {
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let tx = self.store.write_tx().await?;
+        let model = group::ActiveModel {
+            id: Set(id),
+            display_name_ci: Set(data.display_name.to_lowercase()),
+            display_name: Set(data.display_name),
+            external_id: Set(data.external_id),
+            doc: Set(data.doc),
+            version: Set(1),
+            created: Set(now),
+            last_modified: Set(now),
+        }
+        .insert(&tx)
+        .await?;
+        let resolved = members::resolve(&tx, member_ids).await?;
+        members::add(&tx, id, &resolved).await?;
+        tx.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<group::Model, StoreError> {
+        group::Entity::find_by_id(id)
+            .one(self.store.db())
+            .await?
+            .ok_or(StoreError::NotFound("group"))
+    }
+
+    /// Read-modify-write under a row lock. `f` returns new group data (or `None` to keep it)
+    /// and member operations. The cost of a member operation depends only on the members it names.
+    pub async fn modify<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        if_match: Option<i64>,
+        f: impl FnOnce(&group::Model) -> Result<(Option<GroupData>, Vec<MemberOp>), E>,
+    ) -> Result<group::Model, E> {
+        let tx = self.store.write_tx().await?;
+        let cur = group::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&tx)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or(StoreError::NotFound("group"))?;
+        if if_match.is_some_and(|v| v != cur.version) {
+            return Err(StoreError::VersionMismatch.into());
+        }
+        let (data, ops) = f(&cur)?;
+        for op in ops {
+            match op {
+                MemberOp::Add(ids) => {
+                    let resolved = members::resolve(&tx, &ids).await?;
+                    members::add(&tx, id, &resolved).await?;
+                }
+                MemberOp::Remove(ids) => members::remove(&tx, id, &ids).await.map_err(StoreError::from)?,
+                MemberOp::RemoveAll => members::remove_all(&tx, id).await.map_err(StoreError::from)?,
+            }
+        }
+        let mut row: group::ActiveModel = cur.clone().into();
+        if let Some(data) = data {
+            row.display_name_ci = Set(data.display_name.to_lowercase());
+            row.display_name = Set(data.display_name);
+            row.external_id = Set(data.external_id);
+            row.doc = Set(data.doc);
+        }
+        row.version = Set(cur.version + 1);
+        row.last_modified = Set(Utc::now());
+        let model = row.update(&tx).await.map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(model)
+    }
+
+    /// Deletes the group, its memberships, and its membership in other groups.
+    pub async fn delete(&self, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        let cur = group::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&tx)
+            .await?
+            .ok_or(StoreError::NotFound("group"))?;
+        if if_match.is_some_and(|v| v != cur.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        members::remove_member_everywhere(&tx, id).await?;
+        members::remove_all(&tx, id).await?;
+        group::Entity::delete_by_id(id).exec(&tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list(&self, p: ListParams) -> Result<Page<group::Model>, StoreError> {
+        let db = self.store.db();
+        let query = group::Entity::find().filter(p.filter);
+        let total = query.clone().count(db).await?;
+        if p.limit == 0 || p.offset >= total {
+            return Ok(Page { total, items: vec![] });
+        }
+        let mut query = query;
+        if let Some((expr, order)) = p.order_by {
+            query = query.order_by(expr, order);
+        }
+        let items = query
+            .order_by_asc(group::COLUMN.id)
+            .offset(p.offset)
+            .limit(p.limit)
+            .all(db)
+            .await?;
+        Ok(Page { total, items })
+    }
+
+    pub async fn members(&self, id: Uuid) -> Result<Vec<members::MemberRow>, StoreError> {
+        members::list(self.store.db(), id).await
+    }
+
+    pub async fn members_of(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Vec<members::MemberRow>>, StoreError> {
+        members::list_many(self.store.db(), ids).await
+    }
+}

@@ -1,0 +1,248 @@
+//! Group membership: one row per (group, member). Every operation here costs the same
+//! whatever the size of the group: no read-modify-write of a member list.
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{group, group_member, user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+
+/// What kind of resource a member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberType {
+    User,
+    Group,
+}
+
+impl MemberType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberType::User => "User",
+            MemberType::Group => "Group",
+        }
+    }
+}
+
+/// A member as rendered in `Group.members`.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MemberRow {
+    pub member_id: Uuid,
+    pub member_type: String,
+    pub display: Option<String>,
+}
+
+/// A group a user belongs to, directly or through nesting.
+#[derive(Debug, Clone)]
+pub struct GroupOf {
+    pub id: Uuid,
+    pub display_name: String,
+    pub direct: bool,
+}
+
+/// Parameter limit per statement, well under SQLite's and PostgreSQL's.
+const CHUNK: usize = 500;
+
+/// Finds out whether each id is a user or a group; unknown ids are an `Invalid` error naming them.
+pub async fn resolve(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, MemberType)>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let users: Vec<Uuid> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let groups: Vec<Uuid> = group::Entity::find()
+            .select_only()
+            .column(group::Column::Id)
+            .filter(group::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut unknown = vec![];
+        for id in chunk {
+            if users.contains(id) {
+                out.push((*id, MemberType::User));
+            } else if groups.contains(id) {
+                out.push((*id, MemberType::Group));
+            } else {
+                unknown.push(id.to_string());
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "no user or group with id {}",
+                unknown.join(", ")
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Adds members; members already present are left alone (idempotent).
+pub async fn add(db: &impl ConnectionTrait, group_id: Uuid, members: &[(Uuid, MemberType)]) -> Result<(), StoreError> {
+    if members.iter().any(|(id, _)| *id == group_id) {
+        return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
+    }
+    let now = Utc::now();
+    for chunk in members.chunks(CHUNK) {
+        let rows = chunk.iter().map(|(id, t)| group_member::ActiveModel {
+            group_id: Set(group_id),
+            member_id: Set(*id),
+            member_type: Set(t.as_str().to_owned()),
+            created: Set(now),
+        });
+        group_member::Entity::insert_many(rows)
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes the given members; absent ones are not an error.
+pub async fn remove(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<(), DbErr> {
+    for chunk in ids.chunks(CHUNK) {
+        group_member::Entity::delete_many()
+            .filter(group_member::COLUMN.group_id.eq(group_id))
+            .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid) -> Result<(), DbErr> {
+    group_member::Entity::delete_many()
+        .filter(group_member::COLUMN.group_id.eq(group_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes a user or group out of every group it is in, bumping those groups' versions.
+pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid) -> Result<(), DbErr> {
+    let parents: Vec<Uuid> = group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::GroupId)
+        .filter(group_member::COLUMN.member_id.eq(member_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    super::users::touch_groups(db, parents).await?;
+    group_member::Entity::delete_many()
+        .filter(group_member::COLUMN.member_id.eq(member_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// All members of a group with their display names, in one set-based query.
+pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<MemberRow>, StoreError> {
+    let sql = r#"SELECT gm.member_id AS member_id, gm.member_type AS member_type,
+                        COALESCE(u.display_name, u.user_name, g.display_name) AS display
+                 FROM group_members gm
+                 LEFT JOIN users u ON u.id = gm.member_id
+                 LEFT JOIN "groups" g ON g.id = gm.member_id
+                 WHERE gm.group_id = $1
+                 ORDER BY gm.member_id"#;
+    let stmt = Statement::from_sql_and_values(backend(db), sql, [group_id.into()]);
+    Ok(MemberRow::find_by_statement(stmt).all(db).await?)
+}
+
+/// For each of `member_ids`, the groups that contain it, directly or through nested groups,
+/// in one query. `UNION` (not `UNION ALL`) makes the recursion stop on cycles.
+pub async fn groups_of(
+    db: &impl ConnectionTrait,
+    member_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<GroupOf>>, StoreError> {
+    let mut out: HashMap<Uuid, Vec<GroupOf>> = HashMap::new();
+    for chunk in member_ids.chunks(CHUNK) {
+        let params = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            r#"WITH RECURSIVE anc(member, id) AS (
+                   SELECT member_id, group_id FROM group_members WHERE member_id IN ({params})
+                   UNION
+                   SELECT anc.member, gm.group_id FROM group_members gm JOIN anc ON gm.member_id = anc.id
+               )
+               SELECT anc.member AS member, g.id AS id, g.display_name AS display_name,
+                      EXISTS (SELECT 1 FROM group_members d WHERE d.group_id = g.id AND d.member_id = anc.member) AS direct
+               FROM anc JOIN "groups" g ON g.id = anc.id
+               ORDER BY g.display_name_ci, g.id"#
+        );
+        let values = chunk.iter().map(|id| (*id).into());
+        let stmt = Statement::from_sql_and_values(backend(db), sql, values);
+        for row in GroupOfRow::find_by_statement(stmt).all(db).await? {
+            out.entry(row.member).or_default().push(GroupOf {
+                id: row.id,
+                display_name: row.display_name,
+                direct: row.direct,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(FromQueryResult)]
+struct GroupOfRow {
+    member: Uuid,
+    id: Uuid,
+    display_name: String,
+    direct: bool,
+}
+
+/// Members of many groups at once (one query per 500 groups).
+pub async fn list_many(
+    db: &impl ConnectionTrait,
+    group_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<MemberRow>>, StoreError> {
+    let mut out: HashMap<Uuid, Vec<MemberRow>> = HashMap::new();
+    for chunk in group_ids.chunks(CHUNK) {
+        let params = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            r#"SELECT gm.group_id AS group_id, gm.member_id AS member_id, gm.member_type AS member_type,
+                      COALESCE(u.display_name, u.user_name, g.display_name) AS display
+               FROM group_members gm
+               LEFT JOIN users u ON u.id = gm.member_id
+               LEFT JOIN "groups" g ON g.id = gm.member_id
+               WHERE gm.group_id IN ({params})
+               ORDER BY gm.group_id, gm.member_id"#
+        );
+        let values = chunk.iter().map(|id| (*id).into());
+        let stmt = Statement::from_sql_and_values(backend(db), sql, values);
+        for row in MemberOfRow::find_by_statement(stmt).all(db).await? {
+            out.entry(row.group_id).or_default().push(MemberRow {
+                member_id: row.member_id,
+                member_type: row.member_type,
+                display: row.display,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(FromQueryResult)]
+struct MemberOfRow {
+    group_id: Uuid,
+    member_id: Uuid,
+    member_type: String,
+    display: Option<String>,
+}
+
+fn backend(db: &impl ConnectionTrait) -> DbBackend {
+    db.get_database_backend()
+}

@@ -1,0 +1,103 @@
+//! All database access. Handlers call these functions; nothing else touches `entity`.
+pub mod groups;
+pub mod members;
+pub mod tokens;
+pub mod users;
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+/// Storage failures, typed so each protocol can map them to its own error format.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The resource does not exist (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness constraint was violated (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// `If-Match` named another version than the stored one (412).
+    #[error("the resource was modified: version mismatch")]
+    VersionMismatch,
+    /// The request refers to something invalid, e.g. unknown member ids (400).
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything else from the database (500; logged, never shown).
+    #[error(transparent)]
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(m)) => StoreError::Conflict(m),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Store { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Round-trip to the database (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at `BEGIN`
+    /// (`BEGIN IMMEDIATE`), so a read-then-write never fails with "database is locked";
+    /// on PostgreSQL rows are locked with `SELECT … FOR UPDATE` where a read precedes a write.
+    pub(crate) async fn write_tx(&self) -> Result<DatabaseTransaction, StoreError> {
+        let opts = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(opts).await?)
+    }
+
+    pub fn users(&self) -> users::Users<'_> {
+        users::Users { store: self }
+    }
+
+    pub fn groups(&self) -> groups::Groups<'_> {
+        groups::Groups { store: self }
+    }
+
+    pub fn tokens(&self) -> tokens::Tokens<'_> {
+        tokens::Tokens { store: self }
+    }
+}
+
+/// A paged list result.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+/// How to order and cut a list.
+#[derive(Debug, Clone)]
+pub struct ListParams {
+    pub filter: sea_orm::Condition,
+    pub order_by: Option<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
+    pub offset: u64,
+    pub limit: u64,
+}

@@ -1,0 +1,210 @@
+//! User rows and their emails. Every write runs in one transaction.
+use chrono::Utc;
+use entity::{group, user, user_email};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{ListParams, Page, Store, StoreError, members};
+
+/// The stored form of a User, derived from its SCIM document by the SCIM layer.
+#[derive(Debug, Clone)]
+pub struct UserData {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub active: bool,
+    pub doc: Value,
+    pub emails: Vec<EmailData>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailData {
+    pub value: String,
+    pub kind: Option<String>,
+    pub primary: bool,
+}
+
+/// What a write does to the stored password hash.
+#[derive(Debug, Clone)]
+pub enum Password {
+    Keep,
+    Set(String),
+}
+
+pub struct Users<'a> {
+    pub(super) store: &'a Store,
+}
+
+fn conflict(e: StoreError, user_name: &str) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("userName {user_name:?} is already taken")),
+        e => e,
+    }
+}
+
+impl Users<'_> {
+    pub async fn create(&self, data: UserData, password_hash: Option<String>) -> Result<user::Model, StoreError> {
+        let user_name = data.user_name.clone();
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let tx = self.store.write_tx().await?;
+        let model = user::ActiveModel {
+            id: Set(id),
+            user_name_ci: Set(data.user_name.to_lowercase()),
+            user_name: Set(data.user_name),
+            external_id: Set(data.external_id),
+            display_name: Set(data.display_name),
+            given_name: Set(data.given_name),
+            family_name: Set(data.family_name),
+            active: Set(data.active),
+            doc: Set(data.doc),
+            password_hash: Set(password_hash),
+            version: Set(1),
+            created: Set(now),
+            last_modified: Set(now),
+        }
+        .insert(&tx)
+        .await
+        .map_err(|e| conflict(e.into(), &user_name))?;
+        insert_emails(&tx, id, data.emails).await?;
+        tx.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<user::Model, StoreError> {
+        user::Entity::find_by_id(id)
+            .one(self.store.db())
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Read-modify-write under a row lock: `f` gets the current row and returns the new data.
+    /// `if_match` is the version the client last saw (412 on mismatch).
+    pub async fn modify<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        if_match: Option<i64>,
+        f: impl FnOnce(&user::Model) -> Result<(UserData, Password), E>,
+    ) -> Result<user::Model, E> {
+        let tx = self.store.write_tx().await?;
+        let cur = user::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&tx)
+            .await
+            .map_err(StoreError::from)?
+            .ok_or(StoreError::NotFound("user"))?;
+        if if_match.is_some_and(|v| v != cur.version) {
+            return Err(StoreError::VersionMismatch.into());
+        }
+        let (data, password) = f(&cur)?;
+        let user_name = data.user_name.clone();
+        let mut row: user::ActiveModel = cur.clone().into();
+        row.user_name_ci = Set(data.user_name.to_lowercase());
+        row.user_name = Set(data.user_name);
+        row.external_id = Set(data.external_id);
+        row.display_name = Set(data.display_name);
+        row.given_name = Set(data.given_name);
+        row.family_name = Set(data.family_name);
+        row.active = Set(data.active);
+        row.doc = Set(data.doc);
+        if let Password::Set(hash) = password {
+            row.password_hash = Set(Some(hash));
+        }
+        row.version = Set(cur.version + 1);
+        row.last_modified = Set(Utc::now());
+        let model = row.update(&tx).await.map_err(|e| conflict(e.into(), &user_name))?;
+        user_email::Entity::delete_many()
+            .filter(user_email::COLUMN.user_id.eq(id))
+            .exec(&tx)
+            .await
+            .map_err(StoreError::from)?;
+        insert_emails(&tx, id, data.emails).await.map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(model)
+    }
+
+    /// Deletes the user and every membership it had, in one transaction.
+    pub async fn delete(&self, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        let cur = user::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&tx)
+            .await?
+            .ok_or(StoreError::NotFound("user"))?;
+        if if_match.is_some_and(|v| v != cur.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        members::remove_member_everywhere(&tx, id).await?;
+        user_email::Entity::delete_many()
+            .filter(user_email::COLUMN.user_id.eq(id))
+            .exec(&tx)
+            .await?;
+        user::Entity::delete_by_id(id).exec(&tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list(&self, p: ListParams) -> Result<Page<user::Model>, StoreError> {
+        let db = self.store.db();
+        let query = user::Entity::find().filter(p.filter);
+        let total = query.clone().count(db).await?;
+        if p.limit == 0 || p.offset >= total {
+            return Ok(Page { total, items: vec![] });
+        }
+        let mut query = query;
+        if let Some((expr, order)) = p.order_by {
+            query = query.order_by(expr, order);
+        }
+        // The id as tie-breaker keeps the order stable across pages.
+        let items = query
+            .order_by_asc(user::COLUMN.id)
+            .offset(p.offset)
+            .limit(p.limit)
+            .all(db)
+            .await?;
+        Ok(Page { total, items })
+    }
+
+    /// The user's groups, direct and inherited through nested groups (cycle-safe).
+    pub async fn groups_of(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Vec<members::GroupOf>>, StoreError> {
+        members::groups_of(self.store.db(), ids).await
+    }
+}
+
+async fn insert_emails(db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<EmailData>) -> Result<(), DbErr> {
+    let rows = emails.into_iter().enumerate().map(|(i, e)| user_email::ActiveModel {
+        user_id: Set(user_id),
+        position: Set(i as i32),
+        value_ci: Set(e.value.to_lowercase()),
+        value: Set(e.value),
+        kind: Set(e.kind),
+        primary: Set(e.primary),
+    });
+    user_email::Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// Bumps the version of the given groups (their membership changed).
+pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<(), DbErr> {
+    for chunk in ids.chunks(500) {
+        group::Entity::update_many()
+            .col_expr(
+                group::Column::Version,
+                Expr::col(group::Column::Version).add(Expr::val(1)),
+            )
+            .col_expr(group::Column::LastModified, Expr::value(Utc::now()))
+            .filter(group::COLUMN.id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! The one integration-test binary: every test starts the real server on a random port
+//! with a fresh database and talks HTTP to it.
+mod common;
+mod ops;
+mod scim;

@@ -1,0 +1,213 @@
+//! `spawn_app()`: the real application on 127.0.0.1:0 with a fresh database.
+//!
+//! SQLite by default (a temp file per test, WAL, like production). With
+//! `SCIMITAR_TEST_DATABASE_URL=postgres://user:pw@host/db` each test gets its own new
+//! PostgreSQL database, created through that URL.
+use reqwest::{Client, Response, StatusCode};
+use scimitar::{Application, Config, auth, store::Store};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const SCIM: &str = "application/scim+json";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub token: String,
+    pub store: Store,
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(f) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+    }
+}
+
+async fn database_url() -> (String, Option<std::path::PathBuf>) {
+    match std::env::var("SCIMITAR_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let name = format!("scimitar_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .expect("URL with a database name");
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let path = std::env::temp_dir().join(format!("scimitar-test-{}.db", Uuid::new_v4()));
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (url, sqlite_file) = database_url().await;
+    let token = auth::tokens::generate();
+    let mut config = Config::with_database(url);
+    config.bind = "127.0.0.1:0".into();
+    config.bootstrap_token = Some(token.clone());
+    config.workers = Some(2);
+    config.handle_signals = false;
+    config.db_max_connections = Some(4);
+    config.max_body_bytes = 64 * 1024;
+    let app = Application::build(config).await.expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.state().store.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::new(),
+        token,
+        store,
+        sqlite_file,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A SCIM request with the all-scopes token.
+    pub async fn scim(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method.parse().expect("method"), self.url(&format!("/scim/v2{path}")))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.header("content-type", SCIM).body(b.to_string());
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.scim("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.scim("POST", path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.scim("PUT", path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.scim("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.scim("DELETE", path, None).await
+    }
+
+    /// Creates a user and returns its id.
+    pub async fn create_user(&self, user_name: &str) -> String {
+        let res = self.post("/Users", user_json(user_name)).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {user_name}");
+        json_of(res).await["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates a group with the given member ids and returns its id.
+    pub async fn create_group(&self, name: &str, members: &[&str]) -> String {
+        let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+        let body = json!({"schemas": [GROUP_SCHEMA], "displayName": name, "members": members});
+        let res = self.post("/Groups", body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating group {name}");
+        json_of(res).await["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The display names of a user's groups, sorted.
+    pub async fn user_group_names(&self, user_id: &str) -> Vec<String> {
+        let user = json_of(self.get(&format!("/Users/{user_id}")).await).await;
+        let mut names: Vec<String> = user["groups"]
+            .as_array()
+            .map(|g| {
+                g.iter()
+                    .map(|g| g["display"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The member ids of a group, sorted.
+    pub async fn member_ids(&self, group_id: &str) -> Vec<String> {
+        let group = json_of(self.get(&format!("/Groups/{group_id}")).await).await;
+        let mut ids: Vec<String> = group["members"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .map(|m| m["value"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// A token with only the given scopes.
+    pub async fn token_with(&self, scopes: &[auth::Scope]) -> String {
+        auth::tokens::create(&self.store, "test", scopes, None)
+            .await
+            .expect("token")
+            .0
+    }
+}
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+pub fn user_json(user_name: &str) -> Value {
+    json!({
+        "schemas": [USER_SCHEMA],
+        "userName": user_name,
+        "name": {"givenName": "Given", "familyName": "Family"},
+        "emails": [{"value": format!("{user_name}@example.com"), "type": "work", "primary": true}],
+        "active": true
+    })
+}
+
+pub fn patch_ops(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+pub async fn json_of(res: Response) -> Value {
+    let text = res.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts an RFC 7644 §3.12 error body and returns it.
+pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&str>) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(ct.starts_with(SCIM), "content type {ct}");
+    let body = json_of(res).await;
+    assert_eq!(body["schemas"], json!([ERROR_SCHEMA]));
+    assert_eq!(body["status"], json!(status.to_string()));
+    assert_eq!(body["scimType"].as_str(), scim_type, "scimType in {body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}
