@@ -1,4 +1,5 @@
 pub use super::api_token::Entity as ApiToken;
+pub use super::audit_event::Entity as AuditEvent;
 pub use super::group::Entity as Group;
 pub use super::group_member::Entity as GroupMember;
 pub use super::user::Entity as User;

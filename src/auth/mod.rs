@@ -5,7 +5,10 @@ pub mod tokens;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use uuid::Uuid;
 
-use crate::store::{Store, StoreError};
+use crate::store::{
+    Store, StoreError,
+    audit::{Actor, Source},
+};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,11 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// This caller as recorded in the audit log.
+    pub fn actor(&self, source: Source) -> Actor {
+        Actor::new(format!("token:{}", self.name), source)
+    }
+
     pub fn has(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope) || (scope == Scope::AdminRead && self.scopes.contains(&Scope::Admin))
     }

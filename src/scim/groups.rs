@@ -19,6 +19,8 @@ use super::{
 };
 use crate::{
     AppState,
+    auth::Principal,
+    store::audit::Source,
     store::{
         ListParams,
         groups::{GroupData, MemberOp},
@@ -88,10 +90,19 @@ async fn render_one(state: &AppState, m: &group::Model, proj: &Projection) -> Re
 }
 
 /// `POST /Groups`.
-async fn create_group(state: web::Data<AppState>, q: Query, body: ScimBody) -> Result<HttpResponse, ScimError> {
+async fn create_group(
+    state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
+    q: Query,
+    body: ScimBody,
+) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, GROUP_SCHEMA)?;
     let (data, members) = group_data(normalize(body.0, true)?)?;
-    let m = state.store.groups().create(data, &members.unwrap_or_default()).await?;
+    let m = state
+        .store
+        .groups()
+        .create(&caller.actor(Source::Scim), data, &members.unwrap_or_default())
+        .await?;
     let body = render_one(&state, &m, &proj).await?;
     let mut res = respond(StatusCode::CREATED, Some(m.version), body);
     res.headers_mut().insert(
@@ -179,6 +190,7 @@ async fn list_groups(state: web::Data<AppState>, q: Query) -> Result<HttpRespons
 /// `PUT /Groups/{id}`: replaces attributes; `members`, when given, replaces the member list.
 async fn replace_group(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
     q: Query,
@@ -194,7 +206,9 @@ async fn replace_group(
     let m = state
         .store
         .groups()
-        .modify(id, if_match(&req), |_| Ok::<_, ScimError>((Some(data), ops)))
+        .modify(&caller.actor(Source::Scim), id, if_match(&req), |_| {
+            Ok::<_, ScimError>((Some(data), ops))
+        })
         .await?;
     Ok(respond(
         StatusCode::OK,
@@ -208,6 +222,7 @@ async fn replace_group(
 /// when asked for with `attributes`, so a PATCH on a 100,000-member group stays O(changes).
 async fn patch_group(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
     q: Query,
@@ -224,7 +239,7 @@ async fn patch_group(
     let m = state
         .store
         .groups()
-        .modify(id, if_match(&req), |cur| {
+        .modify(&caller.actor(Source::Scim), id, if_match(&req), |cur| {
             let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
             doc.insert("displayName".into(), Value::String(cur.display_name.clone()));
             let before = doc.clone();
@@ -247,10 +262,15 @@ async fn patch_group(
 /// `DELETE /Groups/{id}`.
 async fn delete_group(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
     let id = parse_id(&id, "group")?;
-    state.store.groups().delete(id, if_match(&req)).await?;
+    state
+        .store
+        .groups()
+        .delete(&caller.actor(Source::Scim), id, if_match(&req))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -17,7 +17,9 @@ use super::{
 };
 use crate::{
     AppState,
+    auth::Principal,
     auth::password,
+    store::audit::Source,
     store::{
         ListParams,
         users::{EmailData, Password, UserData},
@@ -116,11 +118,20 @@ async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Res
 }
 
 /// `POST /Users`: RFC 7644 §3.3.
-async fn create_user(state: web::Data<AppState>, q: Query, body: ScimBody) -> Result<HttpResponse, ScimError> {
+async fn create_user(
+    state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
+    q: Query,
+    body: ScimBody,
+) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, USER_SCHEMA)?;
     let (data, password) = user_data(normalize(body.0, true)?)?;
     let hash = hash(password).await?;
-    let m = state.store.users().create(data, hash).await?;
+    let m = state
+        .store
+        .users()
+        .create(&caller.actor(Source::Scim), data, hash)
+        .await?;
     let body = render_one(&state, &m, &proj).await?;
     let mut res = respond(StatusCode::CREATED, Some(m.version), body);
     res.headers_mut().insert(
@@ -208,6 +219,7 @@ async fn list_users(state: web::Data<AppState>, q: Query) -> Result<HttpResponse
 /// `PUT /Users/{id}`: RFC 7644 §3.5.1 (replace; readOnly attributes are ignored).
 async fn replace_user(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
     q: Query,
@@ -220,7 +232,9 @@ async fn replace_user(
     let m = state
         .store
         .users()
-        .modify(id, if_match(&req), |_| Ok::<_, ScimError>((data, password)))
+        .modify(&caller.actor(Source::Scim), id, if_match(&req), |_| {
+            Ok::<_, ScimError>((data, password))
+        })
         .await?;
     Ok(respond(
         StatusCode::OK,
@@ -232,6 +246,7 @@ async fn replace_user(
 /// `PATCH /Users/{id}`: RFC 7644 §3.5.2. All operations apply, or none.
 async fn patch_user(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
     q: Query,
@@ -245,7 +260,7 @@ async fn patch_user(
     let m = state
         .store
         .users()
-        .modify(id, if_match(&req), |cur| {
+        .modify(&caller.actor(Source::Scim), id, if_match(&req), |cur| {
             let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
             doc.insert("userName".into(), Value::String(cur.user_name.clone()));
             doc.insert("active".into(), Value::Bool(cur.active));
@@ -266,10 +281,15 @@ async fn patch_user(
 /// `DELETE /Users/{id}`: RFC 7644 §3.6; the user's memberships go with it.
 async fn delete_user(
     state: web::Data<AppState>,
+    caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
     let id = parse_id(&id, "user")?;
-    state.store.users().delete(id, if_match(&req)).await?;
+    state
+        .store
+        .users()
+        .delete(&caller.actor(Source::Scim), id, if_match(&req))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,11 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, Q
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{ListParams, Page, Store, StoreError, members};
+use super::{
+    ListParams, Page, Store, StoreError,
+    audit::{self, Actor, Event},
+    members,
+};
 
 /// The stored form of a Group (everything but its members).
 #[derive(Debug, Clone)]
@@ -28,7 +32,12 @@ pub struct Groups<'a> {
 }
 
 impl Groups<'_> {
-    pub async fn create(&self, data: GroupData, member_ids: &[Uuid]) -> Result<group::Model, StoreError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        data: GroupData,
+        member_ids: &[Uuid],
+    ) -> Result<group::Model, StoreError> {
         let now = Utc::now();
         let id = Uuid::now_v7();
         let tx = self.store.write_tx().await?;
@@ -45,7 +54,11 @@ impl Groups<'_> {
         .insert(&tx)
         .await?;
         let resolved = members::resolve(&tx, member_ids).await?;
-        members::add(&tx, id, &resolved).await?;
+        let added = members::add(&tx, id, &resolved).await?;
+        let mut events =
+            vec![Event::group("group.create", id).with_detail(serde_json::json!({"displayName": model.display_name}))];
+        events.extend(added.into_iter().map(|m| Event::member("member.add", id, m)));
+        audit::record(&tx, actor, events).await?;
         tx.commit().await?;
         Ok(model)
     }
@@ -61,6 +74,7 @@ impl Groups<'_> {
     /// and member operations. The cost of a member operation depends only on the members it names.
     pub async fn modify<E: From<StoreError>>(
         &self,
+        actor: &Actor,
         id: Uuid,
         if_match: Option<i64>,
         f: impl FnOnce(&group::Model) -> Result<(Option<GroupData>, Vec<MemberOp>), E>,
@@ -76,15 +90,26 @@ impl Groups<'_> {
             return Err(StoreError::VersionMismatch.into());
         }
         let (data, ops) = f(&cur)?;
+        let mut events = vec![];
         for op in ops {
-            match op {
+            let (action, changed) = match op {
                 MemberOp::Add(ids) => {
                     let resolved = members::resolve(&tx, &ids).await?;
-                    members::add(&tx, id, &resolved).await?;
+                    ("member.add", members::add(&tx, id, &resolved).await?)
                 }
-                MemberOp::Remove(ids) => members::remove(&tx, id, &ids).await.map_err(StoreError::from)?,
-                MemberOp::RemoveAll => members::remove_all(&tx, id).await.map_err(StoreError::from)?,
-            }
+                MemberOp::Remove(ids) => (
+                    "member.remove",
+                    members::remove(&tx, id, &ids).await.map_err(StoreError::from)?,
+                ),
+                MemberOp::RemoveAll => (
+                    "member.remove",
+                    members::remove_all(&tx, id).await.map_err(StoreError::from)?,
+                ),
+            };
+            events.extend(changed.into_iter().map(|m| Event::member(action, id, m)));
+        }
+        if data.is_some() {
+            events.push(Event::group("group.update", id));
         }
         let mut row: group::ActiveModel = cur.clone().into();
         if let Some(data) = data {
@@ -96,12 +121,13 @@ impl Groups<'_> {
         row.version = Set(cur.version + 1);
         row.last_modified = Set(Utc::now());
         let model = row.update(&tx).await.map_err(StoreError::from)?;
+        audit::record(&tx, actor, events).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }
 
     /// Deletes the group, its memberships, and its membership in other groups.
-    pub async fn delete(&self, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete(&self, actor: &Actor, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
         let tx = self.store.write_tx().await?;
         let cur = group::Entity::find_by_id(id)
             .lock_exclusive()
@@ -111,8 +137,15 @@ impl Groups<'_> {
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
-        members::remove_member_everywhere(&tx, id).await?;
-        members::remove_all(&tx, id).await?;
+        let parents = members::remove_member_everywhere(&tx, id).await?;
+        let children = members::remove_all(&tx, id).await?;
+        let mut events: Vec<Event> = parents
+            .into_iter()
+            .map(|p| Event::member("member.remove", p, id))
+            .collect();
+        events.extend(children.into_iter().map(|m| Event::member("member.remove", id, m)));
+        events.push(Event::group("group.delete", id).with_detail(serde_json::json!({"displayName": cur.display_name})));
+        audit::record(&tx, actor, events).await?;
         group::Entity::delete_by_id(id).exec(&tx).await?;
         tx.commit().await?;
         Ok(())

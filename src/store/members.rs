@@ -1,6 +1,6 @@
 //! Group membership: one row per (group, member). Every operation here costs the same
 //! whatever the size of the group: no read-modify-write of a member list.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{group, group_member, user};
@@ -87,13 +87,38 @@ pub async fn resolve(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uui
     Ok(out)
 }
 
+/// Ids among `ids` that are already members of `group_id` (one indexed lookup per chunk).
+async fn existing(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, DbErr> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<Uuid> = group_member::Entity::find()
+            .select_only()
+            .column(group_member::Column::MemberId)
+            .filter(group_member::COLUMN.group_id.eq(group_id))
+            .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(found);
+    }
+    Ok(out)
+}
+
 /// Adds members; members already present are left alone (idempotent).
-pub async fn add(db: &impl ConnectionTrait, group_id: Uuid, members: &[(Uuid, MemberType)]) -> Result<(), StoreError> {
+/// Returns the ids that were actually added. Callers hold the group's row lock.
+pub async fn add(
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    members: &[(Uuid, MemberType)],
+) -> Result<Vec<Uuid>, StoreError> {
     if members.iter().any(|(id, _)| *id == group_id) {
         return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
     }
+    let ids: Vec<Uuid> = members.iter().map(|(id, _)| *id).collect();
+    let present = existing(db, group_id, &ids).await?;
+    let new: Vec<&(Uuid, MemberType)> = members.iter().filter(|(id, _)| !present.contains(id)).collect();
     let now = Utc::now();
-    for chunk in members.chunks(CHUNK) {
+    for chunk in new.chunks(CHUNK) {
         let rows = chunk.iter().map(|(id, t)| group_member::ActiveModel {
             group_id: Set(group_id),
             member_id: Set(*id),
@@ -105,31 +130,42 @@ pub async fn add(db: &impl ConnectionTrait, group_id: Uuid, members: &[(Uuid, Me
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    Ok(new.into_iter().map(|(id, _)| *id).collect())
 }
 
-/// Removes the given members; absent ones are not an error.
-pub async fn remove(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<(), DbErr> {
-    for chunk in ids.chunks(CHUNK) {
+/// Removes the given members; absent ones are not an error. Returns the ids actually removed.
+pub async fn remove(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, DbErr> {
+    let present = existing(db, group_id, ids).await?;
+    let gone: Vec<Uuid> = ids.iter().copied().filter(|id| present.contains(id)).collect();
+    for chunk in gone.chunks(CHUNK) {
         group_member::Entity::delete_many()
             .filter(group_member::COLUMN.group_id.eq(group_id))
             .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
             .exec(db)
             .await?;
     }
-    Ok(())
+    Ok(gone)
 }
 
-pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid) -> Result<(), DbErr> {
+/// Removes every member; returns their ids.
+pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    let ids: Vec<Uuid> = group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::MemberId)
+        .filter(group_member::COLUMN.group_id.eq(group_id))
+        .into_tuple()
+        .all(db)
+        .await?;
     group_member::Entity::delete_many()
         .filter(group_member::COLUMN.group_id.eq(group_id))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(ids)
 }
 
 /// Takes a user or group out of every group it is in, bumping those groups' versions.
-pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid) -> Result<(), DbErr> {
+/// Returns the groups it was removed from.
+pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
     let parents: Vec<Uuid> = group_member::Entity::find()
         .select_only()
         .column(group_member::Column::GroupId)
@@ -137,12 +173,12 @@ pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid
         .into_tuple()
         .all(db)
         .await?;
-    super::users::touch_groups(db, parents).await?;
+    super::users::touch_groups(db, &parents).await?;
     group_member::Entity::delete_many()
         .filter(group_member::COLUMN.member_id.eq(member_id))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(parents)
 }
 
 /// All members of a group with their display names, in one set-based query.

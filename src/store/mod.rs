@@ -1,4 +1,5 @@
 //! All database access. Handlers call these functions; nothing else touches `entity`.
+pub mod audit;
 pub mod groups;
 pub mod members;
 pub mod tokens;
@@ -79,6 +80,10 @@ impl Store {
 
     pub fn groups(&self) -> groups::Groups<'_> {
         groups::Groups { store: self }
+    }
+
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit { store: self }
     }
 
     pub fn tokens(&self) -> tokens::Tokens<'_> {

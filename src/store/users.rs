@@ -8,7 +8,11 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{ListParams, Page, Store, StoreError, members};
+use super::{
+    ListParams, Page, Store, StoreError,
+    audit::{self, Actor, Event},
+    members,
+};
 
 /// The stored form of a User, derived from its SCIM document by the SCIM layer.
 #[derive(Debug, Clone)]
@@ -49,7 +53,12 @@ fn conflict(e: StoreError, user_name: &str) -> StoreError {
 }
 
 impl Users<'_> {
-    pub async fn create(&self, data: UserData, password_hash: Option<String>) -> Result<user::Model, StoreError> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        data: UserData,
+        password_hash: Option<String>,
+    ) -> Result<user::Model, StoreError> {
         let user_name = data.user_name.clone();
         let now = Utc::now();
         let id = Uuid::now_v7();
@@ -73,6 +82,8 @@ impl Users<'_> {
         .await
         .map_err(|e| conflict(e.into(), &user_name))?;
         insert_emails(&tx, id, data.emails).await?;
+        let detail = serde_json::json!({"userName": model.user_name});
+        audit::record(&tx, actor, vec![Event::user("user.create", id).with_detail(detail)]).await?;
         tx.commit().await?;
         Ok(model)
     }
@@ -88,6 +99,7 @@ impl Users<'_> {
     /// `if_match` is the version the client last saw (412 on mismatch).
     pub async fn modify<E: From<StoreError>>(
         &self,
+        actor: &Actor,
         id: Uuid,
         if_match: Option<i64>,
         f: impl FnOnce(&user::Model) -> Result<(UserData, Password), E>,
@@ -125,12 +137,20 @@ impl Users<'_> {
             .await
             .map_err(StoreError::from)?;
         insert_emails(&tx, id, data.emails).await.map_err(StoreError::from)?;
+        let action = match (cur.active, model.active) {
+            (true, false) => "user.deactivate",
+            (false, true) => "user.reactivate",
+            _ => "user.update",
+        };
+        audit::record(&tx, actor, vec![Event::user(action, id)])
+            .await
+            .map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }
 
     /// Deletes the user and every membership it had, in one transaction.
-    pub async fn delete(&self, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete(&self, actor: &Actor, id: Uuid, if_match: Option<i64>) -> Result<(), StoreError> {
         let tx = self.store.write_tx().await?;
         let cur = user::Entity::find_by_id(id)
             .lock_exclusive()
@@ -140,7 +160,13 @@ impl Users<'_> {
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
-        members::remove_member_everywhere(&tx, id).await?;
+        let groups = members::remove_member_everywhere(&tx, id).await?;
+        let mut events: Vec<Event> = groups
+            .into_iter()
+            .map(|g| Event::member("member.remove", g, id))
+            .collect();
+        events.push(Event::user("user.delete", id).with_detail(serde_json::json!({"userName": cur.user_name})));
+        audit::record(&tx, actor, events).await?;
         user_email::Entity::delete_many()
             .filter(user_email::COLUMN.user_id.eq(id))
             .exec(&tx)
@@ -194,7 +220,7 @@ async fn insert_emails(db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<Ema
 }
 
 /// Bumps the version of the given groups (their membership changed).
-pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<(), DbErr> {
+pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
         group::Entity::update_many()
             .col_expr(

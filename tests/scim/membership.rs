@@ -162,3 +162,55 @@ async fn concurrent_member_adds_are_all_kept() {
     let group = json_of(app.get(&format!("/Groups/{g}")).await).await;
     assert_eq!(group["meta"]["version"], "W/\"21\"");
 }
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_log_with_its_actor() {
+    use scimitar::store::audit::AuditQuery;
+    let app = spawn_app().await;
+    let (a, b) = (app.create_user("a").await, app.create_user("b").await);
+    let g = app.create_group("g", &[&a]).await;
+    let ops = patch_ops(json!([
+        {"op": "add", "path": "members", "value": [{"value": a}, {"value": b}]},
+        {"op": "remove", "path": format!("members[value eq \"{a}\"]")}
+    ]));
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    let deactivate = patch_ops(json!([{"op": "replace", "path": "active", "value": false}]));
+    assert_eq!(app.patch(&format!("/Users/{b}"), deactivate).await.status(), 200);
+    assert_eq!(app.delete(&format!("/Users/{b}")).await.status(), 204);
+
+    let events = app
+        .store
+        .audit()
+        .list(&AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<(String, Option<String>)> = events
+        .iter()
+        .rev()
+        .map(|e| (e.action.clone(), e.member_id.map(|m| m.to_string())))
+        .collect();
+    let (a, b) = (Some(a), Some(b));
+    assert_eq!(
+        actions,
+        vec![
+            ("user.create".into(), a.clone()),
+            ("user.create".into(), b.clone()),
+            ("group.create".into(), None),
+            ("member.add".into(), a.clone()),
+            // Adding `a` again changed nothing, so it is not logged.
+            ("member.add".into(), b.clone()),
+            ("member.remove".into(), a.clone()),
+            ("user.deactivate".into(), b.clone()),
+            ("member.remove".into(), b.clone()),
+            ("user.delete".into(), b.clone()),
+        ]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.source == "scim" && e.actor == "token:bootstrap")
+    );
+}
