@@ -137,14 +137,18 @@ async fn get_group(
 /// `GET /Groups`.
 async fn list_groups(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
     let lq = ListQuery::parse(&q, state.config.max_page_size, GROUP_SCHEMA)?;
+    let compiler = sql::Compiler {
+        resource: Resource::Group,
+        backend: state.store.backend(),
+    };
     let filter = match &lq.filter {
-        Some(f) => sql::to_condition(f, Resource::Group)?,
+        Some(f) => sql::to_condition(f, compiler)?,
         None => sea_orm::Condition::all(),
     };
     let order_by = lq
         .sort_by
         .as_ref()
-        .map(|p| sql::sort_expr(Resource::Group, p))
+        .map(|p| sql::sort_expr(compiler, p))
         .transpose()?
         .map(|e| {
             (

@@ -166,14 +166,18 @@ async fn get_user(
 /// `GET /Users`: RFC 7644 §3.4.2.
 async fn list_users(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
     let lq = ListQuery::parse(&q, state.config.max_page_size, USER_SCHEMA)?;
+    let compiler = sql::Compiler {
+        resource: Resource::User,
+        backend: state.store.backend(),
+    };
     let filter = match &lq.filter {
-        Some(f) => sql::to_condition(f, Resource::User)?,
+        Some(f) => sql::to_condition(f, compiler)?,
         None => sea_orm::Condition::all(),
     };
     let order_by = lq
         .sort_by
         .as_ref()
-        .map(|p| sql::sort_expr(Resource::User, p))
+        .map(|p| sql::sort_expr(compiler, p))
         .transpose()?
         .map(|e| {
             (

@@ -55,6 +55,10 @@ async fn database_url() -> (String, Option<std::path::PathBuf>) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    // `TEST_LOG=1 cargo test …` shows the server's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        scimitar::telemetry::init();
+    }
     let (url, sqlite_file) = database_url().await;
     let token = auth::tokens::generate();
     let mut config = Config::with_database(url);

@@ -153,7 +153,9 @@ async fn an_invalid_filter_is_400_and_never_an_unfiltered_list() {
         "userName eq",
         "userName zz \"x\"",
         "(userName eq \"x\"",
-        "nickName eq \"x\"",
+        "password eq \"x\"",
+        "noSuchAttribute eq \"x\"",
+        "urn:example:ext:1.0:User:x eq \"y\"",
     ] {
         let res = app
             .client

@@ -1,6 +1,7 @@
 mod auth;
 mod discovery;
 mod errors;
+mod filter;
 mod groups;
 mod membership;
 mod patch;

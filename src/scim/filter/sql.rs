@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{group, group_member, user, user_email};
 use sea_orm::{
-    Condition, ExprTrait,
+    Condition, DbBackend, ExprTrait,
     sea_query::{Expr, Func, IntoColumnRef, LikeExpr, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::ast::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::{
     error::ScimError,
-    schema::{GROUP_SCHEMA, USER_SCHEMA},
+    schema::{self, AttrType, Attribute, ENTERPRISE_USER, GROUP, GROUP_SCHEMA, Schema, USER, USER_SCHEMA},
 };
 
 /// What a filterable attribute is stored as.
@@ -25,6 +25,8 @@ enum Target {
     Bool(SimpleExpr),
     Time(SimpleExpr),
     Id(SimpleExpr),
+    /// A JSON boolean, extracted as the text `true` / `false`.
+    JsonBool(SimpleExpr),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +41,68 @@ impl Resource {
             Resource::User => USER_SCHEMA,
             Resource::Group => GROUP_SCHEMA,
         }
+    }
+
+    fn core(self) -> &'static Schema {
+        match self {
+            Resource::User => &USER,
+            Resource::Group => &GROUP,
+        }
+    }
+
+    fn extensions(self) -> &'static [&'static Schema] {
+        static USER_EXTENSIONS: [&Schema; 1] = [&ENTERPRISE_USER];
+        match self {
+            Resource::User => &USER_EXTENSIONS,
+            Resource::Group => &[],
+        }
+    }
+
+    /// The quoted `doc` column of the resource's table, for JSON functions.
+    fn doc(self) -> &'static str {
+        match self {
+            Resource::User => r#""users"."doc""#,
+            Resource::Group => r#""groups"."doc""#,
+        }
+    }
+}
+
+/// The filter compiler for one resource type on one database backend.
+#[derive(Clone, Copy)]
+pub struct Compiler {
+    pub resource: Resource,
+    pub backend: DbBackend,
+}
+
+/// A JSON location: the keys from the document root, e.g. `["name", "middleName"]`.
+fn json_text(c: Compiler, base: &str, keys: &[&str], ty: AttrType) -> SimpleExpr {
+    match c.backend {
+        DbBackend::Postgres => {
+            let params = (1..=keys.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let values: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+            Expr::cust_with_values(format!("jsonb_extract_path_text({base}, {params})"), values)
+        }
+        _ => {
+            let path: String = std::iter::once("$".to_owned())
+                .chain(keys.iter().map(|k| format!(".\"{k}\"")))
+                .collect();
+            // `json_type` gives `true`/`false` for booleans, as PostgreSQL's text extraction does.
+            let f = if ty == AttrType::Boolean {
+                "json_type"
+            } else {
+                "json_extract"
+            };
+            Expr::cust_with_values(format!("{f}({base}, ?)"), [path])
+        }
+    }
+}
+
+fn json_target(c: Compiler, base: &str, keys: &[&str], attr: &Attribute) -> Target {
+    let e = json_text(c, base, keys, attr.ty);
+    match attr.ty {
+        AttrType::Boolean => Target::JsonBool(e),
+        _ if attr.case_exact => Target::Exact(e),
+        _ => Target::Folded(Func::lower(e).into()),
     }
 }
 
@@ -70,8 +134,62 @@ fn is(s: &str, name: &str) -> bool {
     s.eq_ignore_ascii_case(name)
 }
 
-/// Column for a single-valued attribute (also used for `sortBy`).
-fn target(r: Resource, path: &AttrPath) -> Result<Target, ScimError> {
+/// Column (or JSON location) of a single-valued attribute; also used for `sortBy`.
+fn target(c: Compiler, path: &AttrPath) -> Result<Target, ScimError> {
+    let r = c.resource;
+    if let Some(t) = column(r, path)? {
+        return Ok(t);
+    }
+    json_single(c, path)
+}
+
+/// Attributes that are not columns live in `doc`, at their canonical names.
+fn json_single(c: Compiler, path: &AttrPath) -> Result<Target, ScimError> {
+    let r = c.resource;
+    let (ext, attr) = resolve(r, path)?;
+    let mut keys: Vec<&str> = ext.map(|e| e.id).into_iter().collect();
+    keys.push(attr.name);
+    let attr = match (&path.sub, attr.ty) {
+        (Some(s), AttrType::Complex) if !attr.multi_valued => {
+            let sub = attr.sub(s).ok_or_else(|| unsupported(path))?;
+            keys.push(sub.name);
+            sub
+        }
+        (None, t) if t != AttrType::Complex && !attr.multi_valued => attr,
+        _ => return Err(unsupported(path)),
+    };
+    Ok(json_target(c, r.doc(), &keys, attr))
+}
+
+/// The schema attribute a path names: `(extension, attribute)`.
+fn resolve(r: Resource, path: &AttrPath) -> Result<(Option<&'static Schema>, &'static Attribute), ScimError> {
+    let schema = match &path.uri {
+        None => r.core(),
+        Some(u) if u.eq_ignore_ascii_case(r.core_urn()) => r.core(),
+        Some(u) => r
+            .extensions()
+            .iter()
+            .copied()
+            .find(|s| s.id.eq_ignore_ascii_case(u))
+            .ok_or_else(|| unsupported(path))?,
+    };
+    let attr = schema.attr(&path.name).ok_or_else(|| unsupported(path))?;
+    if attr.returned == schema::Returned::Never {
+        return Err(unsupported(path));
+    }
+    let ext = (schema.id != r.core().id).then_some(schema);
+    Ok((ext, attr))
+}
+
+/// Attributes kept in columns.
+fn column(r: Resource, path: &AttrPath) -> Result<Option<Target>, ScimError> {
+    if path
+        .uri
+        .as_deref()
+        .is_some_and(|u| !u.eq_ignore_ascii_case(r.core_urn()))
+    {
+        return Ok(None);
+    }
     let p = local(path, r)?;
     let (n, sub) = (p.name.as_str(), p.sub.as_deref());
     let t = match (r, n, sub) {
@@ -107,15 +225,20 @@ fn target(r: Resource, path: &AttrPath) -> Result<Target, ScimError> {
         (Resource::Group, n, None) if is(n, "displayName") => {
             Target::Folded(col((group::Entity, group::Column::DisplayNameCi)))
         }
-        _ => return Err(unsupported(path)),
+        _ => return Ok(None),
     };
-    Ok(t)
+    Ok(Some(t))
 }
 
 /// `ORDER BY` expression for `sortBy`.
-pub fn sort_expr(r: Resource, path: &AttrPath) -> Result<SimpleExpr, ScimError> {
-    Ok(match target(r, path)? {
-        Target::Exact(e) | Target::Folded(e) | Target::Bool(e) | Target::Time(e) | Target::Id(e) => e,
+pub fn sort_expr(c: Compiler, path: &AttrPath) -> Result<SimpleExpr, ScimError> {
+    Ok(match target(c, path)? {
+        Target::Exact(e)
+        | Target::Folded(e)
+        | Target::Bool(e)
+        | Target::Time(e)
+        | Target::Id(e)
+        | Target::JsonBool(e) => e,
     })
 }
 
@@ -141,7 +264,12 @@ fn compare(t: Target, op: CompareOp, v: &CompValue, path: &AttrPath) -> Result<S
     let invalid = |m: String| ScimError::bad_request("invalidFilter", m);
     if matches!(v, CompValue::Null) {
         let e = match &t {
-            Target::Exact(e) | Target::Folded(e) | Target::Time(e) | Target::Bool(e) | Target::Id(e) => e.clone(),
+            Target::Exact(e)
+            | Target::Folded(e)
+            | Target::Time(e)
+            | Target::Bool(e)
+            | Target::Id(e)
+            | Target::JsonBool(e) => e.clone(),
         };
         return match op {
             Eq => Ok(e.is_null()),
@@ -150,13 +278,21 @@ fn compare(t: Target, op: CompareOp, v: &CompValue, path: &AttrPath) -> Result<S
         };
     }
     Ok(match t {
+        Target::JsonBool(e) => {
+            let b = bool_value(v, path)?;
+            match op {
+                Eq => e.eq(b.to_string()),
+                Ne => e.clone().ne(b.to_string()).or(e.is_null()),
+                _ => {
+                    return Err(invalid(format!(
+                        "\"{}\" does not apply to the boolean \"{path}\"",
+                        op.as_str()
+                    )));
+                }
+            }
+        }
         Target::Bool(e) => {
-            let b = match v {
-                CompValue::Bool(b) => *b,
-                CompValue::Str(s) if s.eq_ignore_ascii_case("true") => true,
-                CompValue::Str(s) if s.eq_ignore_ascii_case("false") => false,
-                _ => return Err(invalid(format!("\"{path}\" is a boolean"))),
-            };
+            let b = bool_value(v, path)?;
             match op {
                 Eq => e.eq(b),
                 Ne => e.ne(b),
@@ -204,6 +340,18 @@ fn compare(t: Target, op: CompareOp, v: &CompValue, path: &AttrPath) -> Result<S
     })
 }
 
+fn bool_value(v: &CompValue, path: &AttrPath) -> Result<bool, ScimError> {
+    match v {
+        CompValue::Bool(b) => Ok(*b),
+        CompValue::Str(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+        CompValue::Str(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(ScimError::bad_request(
+            "invalidFilter",
+            format!("\"{path}\" is a boolean"),
+        )),
+    }
+}
+
 fn text(e: SimpleExpr, op: CompareOp, s: String) -> SimpleExpr {
     use CompareOp::*;
     match op {
@@ -223,62 +371,113 @@ fn text(e: SimpleExpr, op: CompareOp, s: String) -> SimpleExpr {
 fn present(t: Target) -> SimpleExpr {
     match t {
         Target::Exact(e) | Target::Folded(e) => e.clone().is_not_null().and(e.ne("")),
-        Target::Time(e) | Target::Bool(e) | Target::Id(e) => e.is_not_null(),
+        Target::Time(e) | Target::Bool(e) | Target::Id(e) | Target::JsonBool(e) => e.is_not_null(),
     }
 }
 
-/// Compiles a filter for `r` into a condition.
-pub fn to_condition(f: &Filter, r: Resource) -> Result<Condition, ScimError> {
-    Ok(Condition::all().add(expr(f, r)?))
+/// Compiles a filter into a condition.
+pub fn to_condition(f: &Filter, c: Compiler) -> Result<Condition, ScimError> {
+    Ok(Condition::all().add(expr(f, c)?))
 }
 
-fn expr(f: &Filter, r: Resource) -> Result<SimpleExpr, ScimError> {
+fn expr(f: &Filter, c: Compiler) -> Result<SimpleExpr, ScimError> {
     Ok(match f {
-        Filter::And(a, b) => expr(a, r)?.and(expr(b, r)?),
-        Filter::Or(a, b) => expr(a, r)?.or(expr(b, r)?),
-        Filter::Not(a) => expr(a, r)?.not(),
-        Filter::Present(p) => match multi(r, p)? {
-            Some(m) => m.exists(None)?,
-            None => present(target(r, p)?),
-        },
-        Filter::Compare(p, op, v) => match multi(r, p)? {
-            // `emails.value eq "x"` means: some element's value matches.
+        Filter::And(a, b) => expr(a, c)?.and(expr(b, c)?),
+        Filter::Or(a, b) => expr(a, c)?.or(expr(b, c)?),
+        Filter::Not(a) => expr(a, c)?.not(),
+        Filter::Present(p) => match multi(c, p)? {
+            Some(m) if p.sub.is_none() => m.exists(c, None)?,
             Some(m) => {
-                let sub = AttrPath {
-                    uri: None,
-                    name: p.sub.clone().unwrap_or_else(|| "value".into()),
-                    sub: None,
-                };
-                let inner = Filter::Compare(sub, *op, v.clone());
-                m.exists(Some(&inner))?
+                let inner = Filter::Present(AttrPath::simple(p.sub.clone().unwrap_or_default()));
+                m.exists(c, Some(&inner))?
             }
-            None => compare(target(r, p)?, *op, v, p)?,
+            None => present(target(c, p)?),
         },
-        Filter::ValuePath(p, inner) => match multi(r, p)? {
-            Some(m) if p.sub.is_none() => m.exists(Some(inner))?,
+        Filter::Compare(p, op, v) => match multi(c, p)? {
+            // `emails.value eq "x"` (or `emails eq "x"`): some element's value matches.
+            Some(m) => {
+                let sub = AttrPath::simple(p.sub.clone().unwrap_or_else(|| "value".into()));
+                m.exists(c, Some(&Filter::Compare(sub, *op, v.clone())))?
+            }
+            None => compare(target(c, p)?, *op, v, p)?,
+        },
+        Filter::ValuePath(p, inner) => match multi(c, p)? {
+            Some(m) if p.sub.is_none() => m.exists(c, Some(inner))?,
             _ => return Err(unsupported(p)),
         },
     })
 }
 
-/// Multi-valued attributes kept in side tables: `User.emails`, `Group.members`.
+/// Multi-valued attributes: in side tables (`User.emails`, `Group.members`, `User.groups`)
+/// or as JSON arrays in `doc` (`phoneNumbers`, `roles`, `addresses`, …).
 enum Multi {
     Emails,
     Members,
+    Groups,
+    Json {
+        keys: Vec<&'static str>,
+        attr: &'static Attribute,
+    },
 }
 
-fn multi(r: Resource, p: &AttrPath) -> Result<Option<Multi>, ScimError> {
-    let l = local(p, r)?;
-    Ok(match r {
-        Resource::User if is(&l.name, "emails") => Some(Multi::Emails),
-        Resource::Group if is(&l.name, "members") => Some(Multi::Members),
-        _ => None,
-    })
+fn multi(c: Compiler, p: &AttrPath) -> Result<Option<Multi>, ScimError> {
+    let r = c.resource;
+    let in_core = p.uri.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(r.core_urn()));
+    if in_core {
+        match r {
+            Resource::User if is(&p.name, "emails") => return Ok(Some(Multi::Emails)),
+            Resource::User if is(&p.name, "groups") => return Ok(Some(Multi::Groups)),
+            Resource::Group if is(&p.name, "members") => return Ok(Some(Multi::Members)),
+            _ => {}
+        }
+    }
+    if column(r, p)?.is_some() {
+        return Ok(None);
+    }
+    let (ext, attr) = resolve(r, p)?;
+    if !attr.multi_valued {
+        return Ok(None);
+    }
+    let mut keys: Vec<&'static str> = ext.map(|e| e.id).into_iter().collect();
+    keys.push(attr.name);
+    Ok(Some(Multi::Json { keys, attr }))
 }
 
 impl Multi {
-    /// `EXISTS (SELECT 1 FROM side WHERE side.owner = outer.id AND inner)`.
-    fn exists(&self, inner: Option<&Filter>) -> Result<SimpleExpr, ScimError> {
+    /// `EXISTS (SELECT 1 FROM <elements of this attribute> WHERE inner)`.
+    fn exists(&self, c: Compiler, inner: Option<&Filter>) -> Result<SimpleExpr, ScimError> {
+        if let Multi::Json { keys, .. } = self {
+            let cond = match inner {
+                Some(f) => self.element(c, f)?,
+                None => Expr::val(1).eq(1),
+            };
+            let doc = c.resource.doc();
+            // Custom SQL takes the backend's own placeholders: `$n` on PostgreSQL, `?` on SQLite.
+            let (sql, path): (String, Vec<String>) = match c.backend {
+                DbBackend::Postgres => {
+                    let params = (1..=keys.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                    let last = keys.len() + 1;
+                    let sql = format!(
+                        "EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(jsonb_extract_path({doc}, {params}), '[]'::jsonb)) AS je WHERE ${last})"
+                    );
+                    (sql, keys.iter().map(|k| (*k).to_owned()).collect())
+                }
+                _ => {
+                    let path = std::iter::once("$".to_owned())
+                        .chain(keys.iter().map(|k| format!(".\"{k}\"")))
+                        .collect();
+                    (
+                        format!("EXISTS (SELECT 1 FROM json_each({doc}, ?) AS je WHERE ?)"),
+                        vec![path],
+                    )
+                }
+            };
+            let args = path
+                .into_iter()
+                .map(|p| SimpleExpr::from(Expr::val(p)))
+                .chain(std::iter::once(cond));
+            return Ok(Expr::cust_with_exprs(sql, args));
+        }
         let mut q = Query::select();
         q.expr(Expr::val(1));
         match self {
@@ -294,21 +493,28 @@ impl Multi {
                         .equals((group::Entity, group::Column::Id)),
                 );
             }
+            Multi::Groups => {
+                q.from(group_member::Entity).and_where(
+                    Expr::col((group_member::Entity, group_member::Column::MemberId))
+                        .equals((user::Entity, user::Column::Id)),
+                );
+            }
+            Multi::Json { .. } => unreachable!("handled above"),
         }
         if let Some(f) = inner {
-            q.and_where(self.element(f)?);
+            q.and_where(self.element(c, f)?);
         }
         Ok(Expr::exists(q))
     }
 
     /// A filter over one element (`type eq "work" and value co "@x"`).
-    fn element(&self, f: &Filter) -> Result<SimpleExpr, ScimError> {
+    fn element(&self, c: Compiler, f: &Filter) -> Result<SimpleExpr, ScimError> {
         Ok(match f {
-            Filter::And(a, b) => self.element(a)?.and(self.element(b)?),
-            Filter::Or(a, b) => self.element(a)?.or(self.element(b)?),
-            Filter::Not(a) => self.element(a)?.not(),
-            Filter::Present(p) => present(self.sub(p)?),
-            Filter::Compare(p, op, v) => compare(self.sub(p)?, *op, v, p)?,
+            Filter::And(a, b) => self.element(c, a)?.and(self.element(c, b)?),
+            Filter::Or(a, b) => self.element(c, a)?.or(self.element(c, b)?),
+            Filter::Not(a) => self.element(c, a)?.not(),
+            Filter::Present(p) => present(self.sub(c, p)?),
+            Filter::Compare(p, op, v) => compare(self.sub(c, p)?, *op, v, p)?,
             Filter::ValuePath(p, _) => {
                 return Err(ScimError::bad_request(
                     "invalidFilter",
@@ -318,9 +524,10 @@ impl Multi {
         })
     }
 
-    fn sub(&self, p: &AttrPath) -> Result<Target, ScimError> {
-        let n = p.name.as_str();
-        if p.uri.is_some() || p.sub.is_some() {
+    fn sub(&self, c: Compiler, p: &AttrPath) -> Result<Target, ScimError> {
+        // Inside `attr[...]` the parser may give either `type` or `attr.type`.
+        let n = p.sub.as_deref().unwrap_or(&p.name);
+        if p.uri.is_some() {
             return Err(unsupported(p));
         }
         Ok(match self {
@@ -331,7 +538,91 @@ impl Multi {
             Multi::Members if is(n, "type") => {
                 Target::Folded(lower((group_member::Entity, group_member::Column::MemberType)))
             }
+            Multi::Groups if is(n, "value") => Target::Id(col((group_member::Entity, group_member::Column::GroupId))),
+            Multi::Json { attr, .. } => {
+                let sub = attr.sub(n).ok_or_else(|| unsupported(p))?;
+                json_target(c, "je.value", &[sub.name], sub)
+            }
             _ => return Err(unsupported(p)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::user;
+    use sea_orm::{EntityTrait, QueryFilter, QueryTrait};
+
+    fn built(filter: &str, backend: DbBackend) -> sea_orm::Statement {
+        let f = super::super::parse(filter).unwrap();
+        let c = Compiler {
+            resource: Resource::User,
+            backend,
+        };
+        user::Entity::find().filter(to_condition(&f, c).unwrap()).build(backend)
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced_into_sql() {
+        let hostile = "x'); DROP TABLE users; --";
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            for attr in [
+                "userName",
+                "nickName",
+                "emails.value",
+                "phoneNumbers[type eq \"work\"].value",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+            ] {
+                let st = built(&format!("{attr} eq \"{hostile}\""), backend);
+                assert!(
+                    !st.sql.to_lowercase().contains("drop table"),
+                    "{backend:?} {attr}: {}",
+                    st.sql
+                );
+                let values = st.values.expect("bound values");
+                assert!(
+                    values
+                        .0
+                        .iter()
+                        .any(|v| format!("{v:?}").to_lowercase().contains("drop table")),
+                    "{attr}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn json_paths_are_bound_too() {
+        let st = built("nickName eq \"a\"", DbBackend::Sqlite);
+        assert!(st.sql.contains("json_extract(\"users\".\"doc\", ?)"), "{}", st.sql);
+        let st = built("nickName eq \"a\"", DbBackend::Postgres);
+        assert!(
+            st.sql.contains("jsonb_extract_path_text(\"users\".\"doc\", $1)"),
+            "{}",
+            st.sql
+        );
+    }
+
+    #[test]
+    fn unsupported_attributes_are_invalid_filter_errors() {
+        for f in [
+            "password eq \"x\"",
+            "nope eq \"x\"",
+            "urn:x:y:z:User:a eq \"b\"",
+            "name eq \"x\"",
+            "emails.display eq \"x\"",
+        ] {
+            let parsed = super::super::parse(f).unwrap();
+            let err = to_condition(
+                &parsed,
+                Compiler {
+                    resource: Resource::User,
+                    backend: DbBackend::Sqlite,
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err.scim_type, Some("invalidFilter"), "{f}");
+        }
     }
 }

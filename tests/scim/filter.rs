@@ -1,0 +1,168 @@
+//! Filters over every kind of attribute, answered by SQL on both backends.
+use serde_json::{Value, json};
+
+use crate::common::{ENTERPRISE, TestApp, USER_SCHEMA, json_of, spawn_app};
+
+async fn user(app: &TestApp, body: Value) -> String {
+    let res = app.post("/Users", body).await;
+    assert_eq!(res.status(), 201);
+    json_of(res).await["id"].as_str().unwrap().to_owned()
+}
+
+async fn matching(app: &TestApp, resource: &str, filter: &str) -> Vec<String> {
+    let res = app
+        .client
+        .get(app.url(&format!("/scim/v2/{resource}")))
+        .query(&[("filter", filter), ("attributes", "id")])
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{filter}");
+    let body = json_of(res).await;
+    let mut ids: Vec<String> = body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(body["totalResults"], ids.len(), "{filter}");
+    ids
+}
+
+async fn directory(app: &TestApp) -> (String, String) {
+    let barbara = user(
+        app,
+        json!({
+            "schemas": [USER_SCHEMA, ENTERPRISE], "userName": "bjensen", "nickName": "Babs", "title": "Tour Guide",
+            "name": {"givenName": "Barbara", "middleName": "Jane", "familyName": "Jensen"},
+            "phoneNumbers": [{"value": "555-555-5555", "type": "work"}, {"value": "555-555-4444", "type": "mobile"}],
+            "roles": [{"value": "guide", "primary": true}],
+            "addresses": [{"type": "work", "locality": "Hollywood", "primary": true}],
+            ENTERPRISE: {"employeeNumber": "701984", "department": "Tours", "manager": {"value": "m-1"}}
+        }),
+    )
+    .await;
+    let mark = user(
+        app,
+        json!({
+            "schemas": [USER_SCHEMA], "userName": "mjensen", "title": "Driver",
+            "phoneNumbers": [{"value": "666-000-0000", "type": "home"}],
+            "roles": [{"value": "driver"}]
+        }),
+    )
+    .await;
+    (barbara, mark)
+}
+
+#[tokio::test]
+async fn attributes_without_a_column_are_filtered_in_the_database() {
+    let app = spawn_app().await;
+    let (b, m) = directory(&app).await;
+    let (b, m) = (vec![b], vec![m]);
+    let cases: Vec<(&str, &Vec<String>)> = vec![
+        ("nickName eq \"babs\"", &b),
+        ("title co \"guide\"", &b),
+        ("title sw \"Dr\"", &m),
+        ("name.middleName eq \"Jane\"", &b),
+        ("phoneNumbers.value sw \"666\"", &m),
+        ("phoneNumbers[type eq \"mobile\" and value ew \"4444\"]", &b),
+        ("phoneNumbers[type eq \"home\"]", &m),
+        ("roles.value eq \"GUIDE\"", &b),
+        ("roles[primary eq true]", &b),
+        ("addresses[type eq \"work\"].locality eq \"hollywood\"", &b),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\"",
+            &b,
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"m-1\"",
+            &b,
+        ),
+        ("nickName pr", &b),
+        ("not (nickName pr)", &m),
+        (
+            "userName eq \"mjensen\" or nickName eq \"Babs\" and title eq \"nope\"",
+            &m,
+        ),
+        (
+            "(userName eq \"mjensen\" or nickName eq \"Babs\") and title eq \"Tour Guide\"",
+            &b,
+        ),
+        ("title ne \"Driver\"", &b),
+    ];
+    for (filter, want) in cases {
+        assert_eq!(&matching(&app, "Users", filter).await, want, "{filter}");
+    }
+}
+
+#[tokio::test]
+async fn dates_booleans_and_null_compare_as_their_types() {
+    let app = spawn_app().await;
+    let (b, m) = directory(&app).await;
+    let mut both = vec![b.clone(), m.clone()];
+    both.sort();
+    assert_eq!(
+        matching(&app, "Users", "meta.created gt \"2000-01-01T00:00:00Z\"").await,
+        both
+    );
+    assert!(
+        matching(&app, "Users", "meta.lastModified lt \"2000-01-01T00:00:00Z\"")
+            .await
+            .is_empty()
+    );
+    assert_eq!(matching(&app, "Users", "active eq true").await, both);
+    assert_eq!(matching(&app, "Users", "nickName eq null").await, vec![m]);
+}
+
+#[tokio::test]
+async fn users_filter_by_group_membership_and_groups_by_member() {
+    let app = spawn_app().await;
+    let (b, m) = directory(&app).await;
+    let g = app.create_group("Guides", &[&b]).await;
+    assert_eq!(
+        matching(&app, "Users", &format!("groups.value eq \"{g}\"")).await,
+        vec![b.clone()]
+    );
+    assert_eq!(
+        matching(&app, "Users", &format!("not (groups[value eq \"{g}\"])")).await,
+        vec![m.clone()]
+    );
+    assert_eq!(
+        matching(&app, "Groups", &format!("members.value eq \"{b}\"")).await,
+        vec![g.clone()]
+    );
+    assert!(
+        matching(&app, "Groups", &format!("members[value eq \"{m}\"]"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(matching(&app, "Groups", "displayName sw \"gui\"").await, vec![g]);
+}
+
+#[tokio::test]
+async fn like_wildcards_in_values_are_literal() {
+    let app = spawn_app().await;
+    let a = app.create_user("under_score").await;
+    app.create_user("underXscore").await;
+    app.create_user("percent").await;
+    assert_eq!(matching(&app, "Users", "userName co \"_\"").await, vec![a]);
+    assert!(matching(&app, "Users", "userName co \"%\"").await.is_empty());
+    assert!(matching(&app, "Users", "userName eq \"x' OR '1'='1\"").await.is_empty());
+}
+
+#[tokio::test]
+async fn sort_by_an_attribute_without_a_column() {
+    let app = spawn_app().await;
+    directory(&app).await;
+    let res = app.get("/Users?sortBy=title&attributes=title").await;
+    let body = json_of(res).await;
+    let titles: Vec<&str> = body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Driver", "Tour Guide"]);
+}
