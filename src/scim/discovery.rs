@@ -35,6 +35,15 @@ async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
         "filter": {"supported": true, "maxResults": state.config.max_page_size},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
+        // IETF SCIM cursor-pagination draft.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": state.config.max_page_size,
+            "maxPageSize": state.config.max_page_size,
+            "cursorTimeout": 0,
+        },
         "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

@@ -10,21 +10,18 @@ use uuid::Uuid;
 use super::{
     ScimBody,
     error::ScimError,
-    filter::sql::{self, Resource},
+    filter::sql::Resource,
     if_match, ingest, method_not_allowed, not_modified, parse_id, patch,
     projection::Projection,
-    query::{self, ListQuery},
-    render, respond,
+    query, render, respond,
     schema::{GROUP, GROUP_SCHEMA},
+    search,
 };
 use crate::{
     AppState,
     auth::Principal,
     store::audit::Source,
-    store::{
-        ListParams,
-        groups::{GroupData, MemberOp},
-    },
+    store::groups::{GroupData, MemberOp},
 };
 
 type Query = web::Query<HashMap<String, String>>;
@@ -134,61 +131,9 @@ async fn get_group(
     ))
 }
 
-/// `GET /Groups`.
+/// `GET /Groups`: RFC 7644 §3.4.2.
 async fn list_groups(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
-    let lq = ListQuery::parse(&q, state.config.max_page_size, GROUP_SCHEMA)?;
-    let compiler = sql::Compiler {
-        resource: Resource::Group,
-        backend: state.store.backend(),
-    };
-    let filter = match &lq.filter {
-        Some(f) => sql::to_condition(f, compiler)?,
-        None => sea_orm::Condition::all(),
-    };
-    let order_by = lq
-        .sort_by
-        .as_ref()
-        .map(|p| sql::sort_expr(compiler, p))
-        .transpose()?
-        .map(|e| {
-            (
-                e,
-                if lq.descending {
-                    sea_orm::Order::Desc
-                } else {
-                    sea_orm::Order::Asc
-                },
-            )
-        });
-    let page = state
-        .store
-        .groups()
-        .list(ListParams {
-            filter,
-            order_by,
-            offset: lq.start_index - 1,
-            limit: lq.count,
-        })
-        .await?;
-    let mut members = if lq.projection.wants("members") {
-        let ids: Vec<_> = page.items.iter().map(|g| g.id).collect();
-        Some(state.store.groups().members_of(&ids).await?)
-    } else {
-        None
-    };
-    let resources = page
-        .items
-        .iter()
-        .map(|m| {
-            let list = members.as_mut().map(|all| all.remove(&m.id).unwrap_or_default());
-            lq.projection.apply(render::group(&state, m, list.as_deref()))
-        })
-        .collect();
-    Ok(respond(
-        StatusCode::OK,
-        None,
-        render::list_response(page.total, lq.start_index, resources),
-    ))
+    search::list_handler(&state, &q, Resource::Group).await
 }
 
 /// `PUT /Groups/{id}`: replaces attributes; `members`, when given, replaces the member list.

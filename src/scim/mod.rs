@@ -9,6 +9,7 @@ pub mod projection;
 pub mod query;
 pub mod render;
 pub mod schema;
+pub mod search;
 pub mod users;
 
 use actix_web::{
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ScimError::invalid_value(format!("invalid query string: {e}")).into()),
             )
+            .configure(search::configure)
             .configure(users::configure)
             .configure(groups::configure)
             .configure(discovery::configure)

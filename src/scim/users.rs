@@ -8,22 +8,19 @@ use serde_json::{Map, Value};
 use super::{
     ScimBody,
     error::ScimError,
-    filter::sql::{self, Resource},
+    filter::sql::Resource,
     if_match, ingest, method_not_allowed, not_modified, parse_id, patch,
     projection::Projection,
-    query::{self, ListQuery},
-    render, respond,
+    query, render, respond,
     schema::{ENTERPRISE_USER, USER, USER_SCHEMA},
+    search,
 };
 use crate::{
     AppState,
     auth::Principal,
     auth::password,
     store::audit::Source,
-    store::{
-        ListParams,
-        users::{EmailData, Password, UserData},
-    },
+    store::users::{EmailData, Password, UserData},
 };
 
 type Query = web::Query<HashMap<String, String>>;
@@ -165,59 +162,7 @@ async fn get_user(
 
 /// `GET /Users`: RFC 7644 §3.4.2.
 async fn list_users(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
-    let lq = ListQuery::parse(&q, state.config.max_page_size, USER_SCHEMA)?;
-    let compiler = sql::Compiler {
-        resource: Resource::User,
-        backend: state.store.backend(),
-    };
-    let filter = match &lq.filter {
-        Some(f) => sql::to_condition(f, compiler)?,
-        None => sea_orm::Condition::all(),
-    };
-    let order_by = lq
-        .sort_by
-        .as_ref()
-        .map(|p| sql::sort_expr(compiler, p))
-        .transpose()?
-        .map(|e| {
-            (
-                e,
-                if lq.descending {
-                    sea_orm::Order::Desc
-                } else {
-                    sea_orm::Order::Asc
-                },
-            )
-        });
-    let page = state
-        .store
-        .users()
-        .list(ListParams {
-            filter,
-            order_by,
-            offset: lq.start_index - 1,
-            limit: lq.count,
-        })
-        .await?;
-    let mut groups = if lq.projection.wants("groups") {
-        let ids: Vec<_> = page.items.iter().map(|u| u.id).collect();
-        Some(state.store.users().groups_of(&ids).await?)
-    } else {
-        None
-    };
-    let resources = page
-        .items
-        .iter()
-        .map(|m| {
-            let g = groups.as_mut().map(|g| g.remove(&m.id).unwrap_or_default());
-            lq.projection.apply(render::user(&state, m, g.as_deref()))
-        })
-        .collect();
-    Ok(respond(
-        StatusCode::OK,
-        None,
-        render::list_response(page.total, lq.start_index, resources),
-    ))
+    search::list_handler(&state, &q, Resource::User).await
 }
 
 /// `PUT /Users/{id}`: RFC 7644 §3.5.1 (replace; readOnly attributes are ignored).

@@ -1,7 +1,7 @@
 //! Group rows. Membership changes go through `members`, inside the same transaction.
 use chrono::Utc;
 use entity::group;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -152,23 +152,7 @@ impl Groups<'_> {
     }
 
     pub async fn list(&self, p: ListParams) -> Result<Page<group::Model>, StoreError> {
-        let db = self.store.db();
-        let query = group::Entity::find().filter(p.filter);
-        let total = query.clone().count(db).await?;
-        if p.limit == 0 || p.offset >= total {
-            return Ok(Page { total, items: vec![] });
-        }
-        let mut query = query;
-        if let Some((expr, order)) = p.order_by {
-            query = query.order_by(expr, order);
-        }
-        let items = query
-            .order_by_asc(group::COLUMN.id)
-            .offset(p.offset)
-            .limit(p.limit)
-            .all(db)
-            .await?;
-        Ok(Page { total, items })
+        super::list_page::<group::Entity>(self.store.db(), p, group::Column::Id).await
     }
 
     pub async fn members(&self, id: Uuid) -> Result<Vec<members::MemberRow>, StoreError> {

@@ -104,5 +104,35 @@ pub struct ListParams {
     pub filter: sea_orm::Condition,
     pub order_by: Option<(sea_orm::sea_query::SimpleExpr, sea_orm::Order)>,
     pub offset: u64,
+    /// Keyset paging: only rows whose id is greater (ids are ordered UUIDv7s).
+    pub after: Option<uuid::Uuid>,
     pub limit: u64,
+}
+
+/// One page of `E`, ordered by `order_by` then id (a stable order across pages), with the
+/// total number of matching rows.
+pub(crate) async fn list_page<E>(
+    db: &DatabaseConnection,
+    p: ListParams,
+    id: E::Column,
+) -> Result<Page<E::Model>, StoreError>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let query = E::find().filter(p.filter);
+    let total = query.clone().count(db).await?;
+    if p.limit == 0 || p.offset >= total {
+        return Ok(Page { total, items: vec![] });
+    }
+    let mut query = query;
+    if let Some(after) = p.after {
+        query = query.filter(id.gt(after));
+    }
+    if let Some((expr, order)) = p.order_by {
+        query = query.order_by(expr, order);
+    }
+    let items = query.order_by_asc(id).offset(p.offset).limit(p.limit).all(db).await?;
+    Ok(Page { total, items })
 }

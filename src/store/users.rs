@@ -2,8 +2,8 @@
 use chrono::Utc;
 use entity::{group, user, user_email};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -177,24 +177,7 @@ impl Users<'_> {
     }
 
     pub async fn list(&self, p: ListParams) -> Result<Page<user::Model>, StoreError> {
-        let db = self.store.db();
-        let query = user::Entity::find().filter(p.filter);
-        let total = query.clone().count(db).await?;
-        if p.limit == 0 || p.offset >= total {
-            return Ok(Page { total, items: vec![] });
-        }
-        let mut query = query;
-        if let Some((expr, order)) = p.order_by {
-            query = query.order_by(expr, order);
-        }
-        // The id as tie-breaker keeps the order stable across pages.
-        let items = query
-            .order_by_asc(user::COLUMN.id)
-            .offset(p.offset)
-            .limit(p.limit)
-            .all(db)
-            .await?;
-        Ok(Page { total, items })
+        super::list_page::<user::Entity>(self.store.db(), p, user::Column::Id).await
     }
 
     /// The user's groups, direct and inherited through nested groups (cycle-safe).

@@ -5,4 +5,5 @@ mod filter;
 mod groups;
 mod membership;
 mod patch;
+mod search;
 mod users;
