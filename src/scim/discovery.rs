@@ -31,7 +31,11 @@ async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": format!("{}/README.md", state.issuer),
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {
+            "supported": true,
+            "maxOperations": super::bulk::MAX_OPERATIONS,
+            "maxPayloadSize": state.config.max_body_bytes,
+        },
         "filter": {"supported": true, "maxResults": state.config.max_page_size},
         "changePassword": {"supported": true},
         "sort": {"supported": true},

@@ -20,7 +20,7 @@ use super::{
 use crate::{
     AppState,
     auth::Principal,
-    store::audit::Source,
+    store::audit::{Actor, Source},
     store::groups::{GroupData, MemberOp},
 };
 
@@ -86,6 +86,68 @@ async fn render_one(state: &AppState, m: &group::Model, proj: &Projection) -> Re
     Ok(proj.apply(render::group(state, m, members.as_deref())))
 }
 
+/// Writes shared by the HTTP handlers and `/Bulk`.
+pub async fn create(state: &AppState, actor: &Actor, body: Value) -> Result<group::Model, ScimError> {
+    let (data, members) = group_data(normalize(body, true)?)?;
+    Ok(state
+        .store
+        .groups()
+        .create(actor, data, &members.unwrap_or_default())
+        .await?)
+}
+
+/// Replaces attributes; `members`, when given, replaces the member list.
+pub async fn replace(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<i64>,
+    body: Value,
+) -> Result<group::Model, ScimError> {
+    let (data, members) = group_data(normalize(body, true)?)?;
+    let ops = match members {
+        Some(ids) => vec![MemberOp::RemoveAll, MemberOp::Add(ids)],
+        None => vec![],
+    };
+    state
+        .store
+        .groups()
+        .modify(actor, id, if_match, |_| Ok((Some(data), ops)))
+        .await
+}
+
+/// Member operations become row inserts/deletes; other operations rewrite the group's own
+/// attributes. All apply, or none.
+pub async fn patch(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<i64>,
+    body: Value,
+) -> Result<group::Model, ScimError> {
+    let ops = patch::parse_request(body)?;
+    state
+        .store
+        .groups()
+        .modify(actor, id, if_match, |cur| {
+            let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
+            doc.insert("displayName".into(), Value::String(cur.display_name.clone()));
+            let before = doc.clone();
+            let member_ops = patch::apply(&mut doc, &ops, &GROUP, &[])?;
+            let data = if doc == before {
+                None
+            } else {
+                Some(group_data(normalize(Value::Object(doc), false)?)?.0)
+            };
+            Ok((data, member_ops))
+        })
+        .await
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, id: Uuid, if_match: Option<i64>) -> Result<(), ScimError> {
+    Ok(state.store.groups().delete(actor, id, if_match).await?)
+}
+
 /// `POST /Groups`.
 async fn create_group(
     state: web::Data<AppState>,
@@ -94,14 +156,12 @@ async fn create_group(
     body: ScimBody,
 ) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, GROUP_SCHEMA)?;
-    let (data, members) = group_data(normalize(body.0, true)?)?;
-    let m = state
-        .store
-        .groups()
-        .create(&caller.actor(Source::Scim), data, &members.unwrap_or_default())
-        .await?;
-    let body = render_one(&state, &m, &proj).await?;
-    let mut res = respond(StatusCode::CREATED, Some(m.version), body);
+    let m = create(&state, &caller.actor(Source::Scim), body.0).await?;
+    let mut res = respond(
+        StatusCode::CREATED,
+        Some(m.version),
+        render_one(&state, &m, &proj).await?,
+    );
     res.headers_mut().insert(
         header::LOCATION,
         state.scim_url("Groups", m.id).parse().expect("valid header"),
@@ -131,12 +191,12 @@ async fn get_group(
     ))
 }
 
-/// `GET /Groups`: RFC 7644 §3.4.2.
+/// `GET /Groups`.
 async fn list_groups(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, ScimError> {
     search::list_handler(&state, &q, Resource::Group).await
 }
 
-/// `PUT /Groups/{id}`: replaces attributes; `members`, when given, replaces the member list.
+/// `PUT /Groups/{id}`.
 async fn replace_group(
     state: web::Data<AppState>,
     caller: web::ReqData<Principal>,
@@ -145,20 +205,8 @@ async fn replace_group(
     q: Query,
     body: ScimBody,
 ) -> Result<HttpResponse, ScimError> {
-    let id = parse_id(&id, "group")?;
-    let proj = query::projection(&q, GROUP_SCHEMA)?;
-    let (data, members) = group_data(normalize(body.0, true)?)?;
-    let ops = match members {
-        Some(ids) => vec![MemberOp::RemoveAll, MemberOp::Add(ids)],
-        None => vec![],
-    };
-    let m = state
-        .store
-        .groups()
-        .modify(&caller.actor(Source::Scim), id, if_match(&req), |_| {
-            Ok::<_, ScimError>((Some(data), ops))
-        })
-        .await?;
+    let (id, proj) = (parse_id(&id, "group")?, query::projection(&q, GROUP_SCHEMA)?);
+    let m = replace(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
     Ok(respond(
         StatusCode::OK,
         Some(m.version),
@@ -166,9 +214,8 @@ async fn replace_group(
     ))
 }
 
-/// `PATCH /Groups/{id}`: member operations become row inserts/deletes; other operations
-/// rewrite the group's own attributes. Answers 200 with the group; `members` is included only
-/// when asked for with `attributes`, so a PATCH on a 100,000-member group stays O(changes).
+/// `PATCH /Groups/{id}`: answers 200 with the group; `members` is included only when asked
+/// for with `attributes`, so a PATCH on a 100,000-member group stays O(changes).
 async fn patch_group(
     state: web::Data<AppState>,
     caller: web::ReqData<Principal>,
@@ -184,23 +231,7 @@ async fn patch_group(
         excluded.push_str(if excluded.is_empty() { "members" } else { ",members" });
     }
     let proj = query::projection(&q, GROUP_SCHEMA)?;
-    let ops = patch::parse_request(body.0)?;
-    let m = state
-        .store
-        .groups()
-        .modify(&caller.actor(Source::Scim), id, if_match(&req), |cur| {
-            let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
-            doc.insert("displayName".into(), Value::String(cur.display_name.clone()));
-            let before = doc.clone();
-            let member_ops = patch::apply(&mut doc, &ops, &GROUP, &[])?;
-            let data = if doc == before {
-                None
-            } else {
-                Some(group_data(normalize(Value::Object(doc), false)?)?.0)
-            };
-            Ok::<_, ScimError>((data, member_ops))
-        })
-        .await?;
+    let m = patch(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
     Ok(respond(
         StatusCode::OK,
         Some(m.version),
@@ -215,11 +246,12 @@ async fn delete_group(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
-    let id = parse_id(&id, "group")?;
-    state
-        .store
-        .groups()
-        .delete(&caller.actor(Source::Scim), id, if_match(&req))
-        .await?;
+    delete(
+        &state,
+        &caller.actor(Source::Scim),
+        parse_id(&id, "group")?,
+        if_match(&req),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,9 +1,11 @@
 //! SCIM 2.0 (RFC 7643 / RFC 7644) under `/scim/v2`.
+pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod filter;
 pub mod groups;
 pub mod ingest;
+pub mod me;
 pub mod patch;
 pub mod projection;
 pub mod query;
@@ -40,7 +42,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::QueryConfig::default()
                     .error_handler(|e, _| ScimError::invalid_value(format!("invalid query string: {e}")).into()),
             )
+            .configure(bulk::configure)
             .configure(search::configure)
+            .configure(me::configure)
             .configure(users::configure)
             .configure(groups::configure)
             .configure(discovery::configure)

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use entity::user;
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::{
     ScimBody,
@@ -19,7 +20,7 @@ use crate::{
     AppState,
     auth::Principal,
     auth::password,
-    store::audit::Source,
+    store::audit::{Actor, Source},
     store::users::{EmailData, Password, UserData},
 };
 
@@ -97,7 +98,7 @@ async fn hash(password: Option<String>) -> Result<Option<String>, ScimError> {
 }
 
 /// Renders one user, reading its groups only when the projection returns them.
-async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<Value, ScimError> {
+pub async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<Value, ScimError> {
     let groups = if proj.wants("groups") {
         Some(
             state
@@ -114,6 +115,60 @@ async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Res
     Ok(proj.apply(render::user(state, m, groups.as_deref())))
 }
 
+/// Writes shared by the HTTP handlers and `/Bulk`.
+pub async fn create(state: &AppState, actor: &Actor, body: Value) -> Result<user::Model, ScimError> {
+    let (data, password) = user_data(normalize(body, true)?)?;
+    let hash = hash(password).await?;
+    Ok(state.store.users().create(actor, data, hash).await?)
+}
+
+/// RFC 7644 §3.5.1: replace; readOnly attributes are ignored.
+pub async fn replace(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<i64>,
+    body: Value,
+) -> Result<user::Model, ScimError> {
+    let (data, password) = user_data(normalize(body, true)?)?;
+    let password = hash(password).await?.map_or(Password::Keep, Password::Set);
+    state
+        .store
+        .users()
+        .modify(actor, id, if_match, |_| Ok((data, password)))
+        .await
+}
+
+/// RFC 7644 §3.5.2: all operations apply, or none.
+pub async fn patch(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    if_match: Option<i64>,
+    body: Value,
+) -> Result<user::Model, ScimError> {
+    let ops = patch::parse_request(body)?;
+    // Hash a new password before taking the row lock.
+    let new_password = hash(patch::password_in(&ops)).await?;
+    state
+        .store
+        .users()
+        .modify(actor, id, if_match, |cur| {
+            let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
+            doc.insert("userName".into(), Value::String(cur.user_name.clone()));
+            doc.insert("active".into(), Value::Bool(cur.active));
+            patch::apply(&mut doc, &ops, &USER, &[&ENTERPRISE_USER])?;
+            let (data, _) = user_data(normalize(Value::Object(doc), false)?)?;
+            Ok((data, new_password.clone().map_or(Password::Keep, Password::Set)))
+        })
+        .await
+}
+
+/// RFC 7644 §3.6; the user's memberships go with it.
+pub async fn delete(state: &AppState, actor: &Actor, id: Uuid, if_match: Option<i64>) -> Result<(), ScimError> {
+    Ok(state.store.users().delete(actor, id, if_match).await?)
+}
+
 /// `POST /Users`: RFC 7644 §3.3.
 async fn create_user(
     state: web::Data<AppState>,
@@ -122,15 +177,12 @@ async fn create_user(
     body: ScimBody,
 ) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, USER_SCHEMA)?;
-    let (data, password) = user_data(normalize(body.0, true)?)?;
-    let hash = hash(password).await?;
-    let m = state
-        .store
-        .users()
-        .create(&caller.actor(Source::Scim), data, hash)
-        .await?;
-    let body = render_one(&state, &m, &proj).await?;
-    let mut res = respond(StatusCode::CREATED, Some(m.version), body);
+    let m = create(&state, &caller.actor(Source::Scim), body.0).await?;
+    let mut res = respond(
+        StatusCode::CREATED,
+        Some(m.version),
+        render_one(&state, &m, &proj).await?,
+    );
     res.headers_mut().insert(
         header::LOCATION,
         state.scim_url("Users", m.id).parse().expect("valid header"),
@@ -165,7 +217,7 @@ async fn list_users(state: web::Data<AppState>, q: Query) -> Result<HttpResponse
     search::list_handler(&state, &q, Resource::User).await
 }
 
-/// `PUT /Users/{id}`: RFC 7644 §3.5.1 (replace; readOnly attributes are ignored).
+/// `PUT /Users/{id}`.
 async fn replace_user(
     state: web::Data<AppState>,
     caller: web::ReqData<Principal>,
@@ -174,17 +226,8 @@ async fn replace_user(
     q: Query,
     body: ScimBody,
 ) -> Result<HttpResponse, ScimError> {
-    let id = parse_id(&id, "user")?;
-    let proj = query::projection(&q, USER_SCHEMA)?;
-    let (data, password) = user_data(normalize(body.0, true)?)?;
-    let password = hash(password).await?.map_or(Password::Keep, Password::Set);
-    let m = state
-        .store
-        .users()
-        .modify(&caller.actor(Source::Scim), id, if_match(&req), |_| {
-            Ok::<_, ScimError>((data, password))
-        })
-        .await?;
+    let (id, proj) = (parse_id(&id, "user")?, query::projection(&q, USER_SCHEMA)?);
+    let m = replace(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
     Ok(respond(
         StatusCode::OK,
         Some(m.version),
@@ -192,7 +235,7 @@ async fn replace_user(
     ))
 }
 
-/// `PATCH /Users/{id}`: RFC 7644 §3.5.2. All operations apply, or none.
+/// `PATCH /Users/{id}`.
 async fn patch_user(
     state: web::Data<AppState>,
     caller: web::ReqData<Principal>,
@@ -201,25 +244,8 @@ async fn patch_user(
     q: Query,
     body: ScimBody,
 ) -> Result<HttpResponse, ScimError> {
-    let id = parse_id(&id, "user")?;
-    let proj = query::projection(&q, USER_SCHEMA)?;
-    let ops = patch::parse_request(body.0)?;
-    // Hash a new password before taking the row lock.
-    let new_password = hash(patch::password_in(&ops)).await?;
-    let m = state
-        .store
-        .users()
-        .modify(&caller.actor(Source::Scim), id, if_match(&req), |cur| {
-            let mut doc: Map<String, Value> = cur.doc.as_object().cloned().unwrap_or_default();
-            doc.insert("userName".into(), Value::String(cur.user_name.clone()));
-            doc.insert("active".into(), Value::Bool(cur.active));
-            let member_ops = patch::apply(&mut doc, &ops, &USER, &[&ENTERPRISE_USER])?;
-            debug_assert!(member_ops.is_empty());
-            let (data, _) = user_data(normalize(Value::Object(doc), false)?)?;
-            let password = new_password.clone().map_or(Password::Keep, Password::Set);
-            Ok::<_, ScimError>((data, password))
-        })
-        .await?;
+    let (id, proj) = (parse_id(&id, "user")?, query::projection(&q, USER_SCHEMA)?);
+    let m = patch(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
     Ok(respond(
         StatusCode::OK,
         Some(m.version),
@@ -227,18 +253,19 @@ async fn patch_user(
     ))
 }
 
-/// `DELETE /Users/{id}`: RFC 7644 §3.6; the user's memberships go with it.
+/// `DELETE /Users/{id}`.
 async fn delete_user(
     state: web::Data<AppState>,
     caller: web::ReqData<Principal>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ScimError> {
-    let id = parse_id(&id, "user")?;
-    state
-        .store
-        .users()
-        .delete(&caller.actor(Source::Scim), id, if_match(&req))
-        .await?;
+    delete(
+        &state,
+        &caller.actor(Source::Scim),
+        parse_id(&id, "user")?,
+        if_match(&req),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,8 +1,10 @@
 mod auth;
+mod bulk;
 mod discovery;
 mod errors;
 mod filter;
 mod groups;
+mod me;
 mod membership;
 mod patch;
 mod search;
