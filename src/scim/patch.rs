@@ -565,3 +565,275 @@ fn remove(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::scim::schema::{ENTERPRISE_USER, GROUP, USER};
+
+    const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    fn user() -> Map<String, Value> {
+        json!({
+            "userName": "bjensen", "active": true,
+            "name": {"givenName": "Barbara", "familyName": "Jensen"},
+            "emails": [{"value": "b@work.com", "type": "work", "primary": true}, {"value": "b@home.com", "type": "home"}]
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn run_user(ops: Value) -> Result<Map<String, Value>, ScimError> {
+        let mut doc = user();
+        let ops = parse_request(json!({"schemas": [PATCH_SCHEMA], "Operations": ops}))?;
+        apply(&mut doc, &ops, &USER, &[&ENTERPRISE_USER])?;
+        Ok(doc)
+    }
+
+    fn run_group(ops: Value) -> Result<Vec<MemberOp>, ScimError> {
+        let mut doc = json!({"displayName": "g"}).as_object().unwrap().clone();
+        let ops = parse_request(json!({"Operations": ops}))?;
+        apply(&mut doc, &ops, &GROUP, &[])
+    }
+
+    const A: &str = "2819c223-7f76-453a-919d-413861904646";
+    const B: &str = "902c246b-6245-4190-8e05-00816be7344a";
+
+    #[test]
+    fn user_operations_edit_the_document() {
+        let cases: Vec<(Value, String, Value)> = vec![
+            (
+                json!([{"op": "add", "path": "nickName", "value": "Babs"}]),
+                "/nickName".to_string(),
+                json!("Babs"),
+            ),
+            (
+                json!([{"op": "Replace", "path": "name.givenName", "value": "B"}]),
+                "/name".to_string(),
+                json!({"givenName": "B", "familyName": "Jensen"}),
+            ),
+            (
+                json!([{"op": "replace", "value": {"name": {"givenName": "B"}}}]),
+                "/name".to_string(),
+                json!({"givenName": "B", "familyName": "Jensen"}),
+            ),
+            (
+                json!([{"op": "replace", "value": {"name.familyName": "J"}}]),
+                "/name/familyName".to_string(),
+                json!("J"),
+            ),
+            (
+                json!([{"op": "remove", "path": "name.givenName"}]),
+                "/name".to_string(),
+                json!({"familyName": "Jensen"}),
+            ),
+            (
+                json!([{"op": "remove", "path": "emails[type eq \"home\"]"}]),
+                "/emails".to_string(),
+                json!([{"value": "b@work.com", "type": "work", "primary": true}]),
+            ),
+            (
+                json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@work.com"}]),
+                "/emails/0/value".to_string(),
+                json!("new@work.com"),
+            ),
+            (
+                json!([{"op": "add", "path": "emails[type eq \"other\"].value", "value": "o@x.com"}]),
+                "/emails/2".to_string(),
+                json!({"type": "other", "value": "o@x.com"}),
+            ),
+            (
+                json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.com", "type": "home"}]}]),
+                "/emails/1".to_string(),
+                json!({"value": "b@home.com", "type": "home"}),
+            ),
+            (
+                json!([{"op": "replace", "path": "emails", "value": {"value": "only@x.com"}}]),
+                "/emails".to_string(),
+                json!([{"value": "only@x.com"}]),
+            ),
+            (
+                json!([{"op": "remove", "path": "emails", "value": [{"value": "b@home.com"}]}]),
+                "/emails/1".to_string(),
+                Value::Null,
+            ),
+            (
+                json!([{"op": "add", "path": format!("{ENT}:employeeNumber"), "value": "42"}]),
+                format!("/{ENT}/employeeNumber"),
+                json!("42"),
+            ),
+            (
+                json!([{"op": "add", "value": {ENT: {"department": "D"}}}]),
+                format!("/{ENT}/department"),
+                json!("D"),
+            ),
+            (
+                json!([{"op": "add", "path": format!("{ENT}:manager.value"), "value": "m"}]),
+                format!("/{ENT}/manager/value"),
+                json!("m"),
+            ),
+            (
+                json!([{"op": "replace", "path": "active", "value": "False"}]),
+                "/active".to_string(),
+                json!("False"),
+            ),
+            (
+                json!([{"op": "replace", "value": {"id": "x", "meta": {}, "schemas": [], "nickName": "n"}}]),
+                "/nickName".to_string(),
+                json!("n"),
+            ),
+            (
+                json!([{"op": "add", "path": "urn:example:unknown:2.0:User:x", "value": "ignored"}]),
+                "/userName".to_string(),
+                json!("bjensen"),
+            ),
+            (
+                json!([{"op": "remove", "path": "emails[value eq \"nobody@x.com\"]"}]),
+                "/emails/1/type".to_string(),
+                json!("home"),
+            ),
+        ];
+        for (ops, pointer, want) in cases {
+            let doc = Value::Object(run_user(ops.clone()).unwrap_or_else(|e| panic!("{ops}: {e}")));
+            assert_eq!(doc.pointer(&pointer).cloned().unwrap_or(Value::Null), want, "{ops}");
+        }
+    }
+
+    #[test]
+    fn invalid_user_operations_are_rejected_with_their_scim_type() {
+        let cases: Vec<(Value, &str)> = vec![
+            (
+                json!([{"op": "copy", "path": "nickName", "value": "x"}]),
+                "invalidSyntax",
+            ),
+            (json!([{"path": "nickName", "value": "x"}]), "invalidSyntax"),
+            (json!([{"op": "add", "path": "nickName"}]), "invalidValue"),
+            (json!([{"op": "add", "path": "noSuch", "value": "x"}]), "invalidPath"),
+            (
+                json!([{"op": "add", "path": "name.noSuch", "value": "x"}]),
+                "invalidPath",
+            ),
+            (
+                json!([{"op": "add", "path": "emails[type eq", "value": "x"}]),
+                "invalidPath",
+            ),
+            (json!([{"op": "add", "path": 7, "value": "x"}]), "invalidPath"),
+            (
+                json!([{"op": "add", "path": "nickName[value eq \"x\"]", "value": "x"}]),
+                "invalidPath",
+            ),
+            (json!([{"op": "remove"}]), "noTarget"),
+            (json!([{"op": "replace", "path": "groups", "value": []}]), "mutability"),
+            (json!([{"op": "remove", "path": "userName"}]), "mutability"),
+            (json!([{"op": "replace", "value": "not an object"}]), "invalidValue"),
+            (json!(["not an object"]), "invalidSyntax"),
+            (json!([]), "invalidSyntax"),
+        ];
+        for (ops, scim_type) in cases {
+            let err = run_user(ops.clone()).expect_err(&ops.to_string());
+            assert_eq!(err.scim_type, Some(scim_type), "{ops}: {}", err.detail);
+        }
+    }
+
+    #[test]
+    fn member_operations_become_member_ops() {
+        let (a, b) = (Uuid::parse_str(A).unwrap(), Uuid::parse_str(B).unwrap());
+        let cases: Vec<(Value, Vec<MemberOp>)> = vec![
+            (
+                json!([{"op": "add", "path": "members", "value": [{"value": A}, {"value": B}]}]),
+                vec![MemberOp::Add(vec![a, b])],
+            ),
+            (
+                json!([{"op": "Add", "path": "members", "value": {"value": A}}]),
+                vec![MemberOp::Add(vec![a])],
+            ),
+            (
+                json!([{"op": "add", "value": {"members": [{"value": A}]}}]),
+                vec![MemberOp::Add(vec![a])],
+            ),
+            (
+                json!([{"op": "remove", "path": format!("members[value eq \"{A}\"]")}]),
+                vec![MemberOp::Remove(vec![a])],
+            ),
+            (
+                json!([{"op": "remove", "path": format!("members[value eq \"{A}\" or value eq \"{B}\"]")}]),
+                vec![MemberOp::Remove(vec![a, b])],
+            ),
+            (
+                json!([{"op": "Remove", "path": "members", "value": [{"value": B}]}]),
+                vec![MemberOp::Remove(vec![b])],
+            ),
+            (json!([{"op": "remove", "path": "members"}]), vec![MemberOp::RemoveAll]),
+            (
+                json!([{"op": "replace", "path": "members", "value": [{"value": A}]}]),
+                vec![MemberOp::RemoveAll, MemberOp::Add(vec![a])],
+            ),
+            (
+                json!([{"op": "remove", "path": "members[value eq \"not-a-uuid\"]"}]),
+                vec![MemberOp::Remove(vec![])],
+            ),
+        ];
+        for (ops, want) in cases {
+            assert_eq!(
+                run_group(ops.clone()).unwrap_or_else(|e| panic!("{ops}: {e}")),
+                want,
+                "{ops}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_member_operations_are_rejected() {
+        let cases: Vec<(Value, &str)> = vec![
+            (
+                json!([{"op": "add", "path": "members", "value": [{"value": "not-a-uuid"}]}]),
+                "invalidValue",
+            ),
+            (
+                json!([{"op": "add", "path": "members", "value": [{"display": "no value"}]}]),
+                "invalidValue",
+            ),
+            (
+                json!([{"op": "remove", "path": "members[display eq \"x\"]"}]),
+                "invalidFilter",
+            ),
+            (
+                json!([{"op": "replace", "path": format!("members[value eq \"{A}\"]"), "value": {}}]),
+                "invalidPath",
+            ),
+        ];
+        for (ops, scim_type) in cases {
+            let err = run_group(ops.clone()).expect_err(&ops.to_string());
+            assert_eq!(err.scim_type, Some(scim_type), "{ops}: {}", err.detail);
+        }
+    }
+
+    #[test]
+    fn the_password_is_found_in_either_form() {
+        let ops = parse_request(json!({"Operations": [{"op": "replace", "path": "password", "value": "a"}]})).unwrap();
+        assert_eq!(password_in(&ops).as_deref(), Some("a"));
+        let ops = parse_request(json!({"Operations": [{"op": "replace", "value": {"PASSWORD": "b"}}]})).unwrap();
+        assert_eq!(password_in(&ops).as_deref(), Some("b"));
+        let ops = parse_request(json!({"Operations": [{"op": "remove", "path": "password"}]})).unwrap();
+        assert_eq!(password_in(&ops), None);
+    }
+
+    #[test]
+    fn hostile_documents_do_not_panic() {
+        let deep = (0..200).fold(json!("x"), |v, _| json!({"value": v}));
+        for ops in [
+            json!([{"op": "add", "path": "emails", "value": deep.clone()}]),
+            json!([{"op": "add", "path": "name", "value": deep.clone()}]),
+            json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": 7}]),
+            json!([{"op": "add", "path": "emails[type eq \"x\"]", "value": "scalar"}]),
+            json!([{"op": "add", "path": "name.givenName", "value": [1, 2, 3]}]),
+            json!([{"op": "add", "path": "\u{0}", "value": 1}]),
+            json!([{"op": "add", "path": "emails[value co \"\u{1F600}\"].type", "value": "x"}]),
+        ] {
+            let _ = run_user(ops);
+        }
+    }
+}

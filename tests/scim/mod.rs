@@ -1,5 +1,6 @@
 mod auth;
 mod bulk;
+mod clients;
 mod discovery;
 mod errors;
 mod filter;
