@@ -47,7 +47,7 @@ pub async fn create(
 /// Looks a presented secret up; `None` when unknown.
 pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
     let digest = hash(secret);
-    let Some(row) = store.tokens().find_by_hash(&digest).await? else {
+    let Some(row) = store.tokens().find_by_hash_cached(&digest).await? else {
         return Ok(None);
     };
     if !bool::from(row.token_hash.as_bytes().ct_eq(digest.as_bytes())) {

@@ -43,11 +43,15 @@ impl From<DbErr> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    tokens: std::sync::Arc<tokens::Cache>,
 }
 
 impl Store {
     pub fn new(db: DatabaseConnection) -> Self {
-        Store { db }
+        Store {
+            db,
+            tokens: Default::default(),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -87,7 +91,10 @@ impl Store {
     }
 
     pub fn tokens(&self) -> tokens::Tokens<'_> {
-        tokens::Tokens { store: self }
+        tokens::Tokens {
+            store: self,
+            cache: &self.tokens,
+        }
     }
 }
 

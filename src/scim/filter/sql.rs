@@ -444,7 +444,7 @@ fn multi(c: Compiler, p: &AttrPath) -> Result<Option<Multi>, ScimError> {
 }
 
 impl Multi {
-    /// `EXISTS (SELECT 1 FROM <elements of this attribute> WHERE inner)`.
+    /// Some element of this attribute matches `inner` (or exists, without `inner`).
     fn exists(&self, c: Compiler, inner: Option<&Filter>) -> Result<SimpleExpr, ScimError> {
         if let Multi::Json { keys, .. } = self {
             let cond = match inner {
@@ -478,33 +478,31 @@ impl Multi {
                 .chain(std::iter::once(cond));
             return Ok(Expr::cust_with_exprs(sql, args));
         }
+        // `owner.id IN (SELECT owner FROM side WHERE inner)`: the inner condition uses the side
+        // table's index (e.g. `user_emails.value_ci`) instead of probing once per outer row.
         let mut q = Query::select();
-        q.expr(Expr::val(1));
-        match self {
+        let owner = match self {
             Multi::Emails => {
-                q.from(user_email::Entity).and_where(
-                    Expr::col((user_email::Entity, user_email::Column::UserId))
-                        .equals((user::Entity, user::Column::Id)),
-                );
+                q.column((user_email::Entity, user_email::Column::UserId))
+                    .from(user_email::Entity);
+                col((user::Entity, user::Column::Id))
             }
             Multi::Members => {
-                q.from(group_member::Entity).and_where(
-                    Expr::col((group_member::Entity, group_member::Column::GroupId))
-                        .equals((group::Entity, group::Column::Id)),
-                );
+                q.column((group_member::Entity, group_member::Column::GroupId))
+                    .from(group_member::Entity);
+                col((group::Entity, group::Column::Id))
             }
             Multi::Groups => {
-                q.from(group_member::Entity).and_where(
-                    Expr::col((group_member::Entity, group_member::Column::MemberId))
-                        .equals((user::Entity, user::Column::Id)),
-                );
+                q.column((group_member::Entity, group_member::Column::MemberId))
+                    .from(group_member::Entity);
+                col((user::Entity, user::Column::Id))
             }
             Multi::Json { .. } => unreachable!("handled above"),
-        }
+        };
         if let Some(f) = inner {
             q.and_where(self.element(c, f)?);
         }
-        Ok(Expr::exists(q))
+        Ok(owner.in_subquery(q))
     }
 
     /// A filter over one element (`type eq "work" and value co "@x"`).

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Load benchmark: starts a release Scimitar on a fresh database, seeds it through /Bulk, then
+# drives each scenario with wrk and prints one Markdown table row per scenario.
+#
+#   bench/run.sh [USERS=1000] [GROUPS=100] [BIG_GROUP_MEMBERS=USERS]
+#   DB=postgres bench/run.sh 100000     # fresh database through $BENCH_PG_URL
+#   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
+#
+# Needs: wrk (apt-get install wrk), python3, curl.
+set -euo pipefail
+N=${1:-1000}
+M=${2:-100}
+BIG=${3:-$N}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-32}
+THREADS=${THREADS:-1}
+PORT=${PORT:-18080}
+DB=${DB:-sqlite}
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+bin="$root/target/release/scimitar"
+work=$(mktemp -d)
+token="bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+case "$DB" in
+  sqlite) url="sqlite://$work/bench.db?mode=rwc" ;;
+  postgres)
+    admin=${BENCH_PG_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}
+    name="scimitar_bench_$$"
+    psql "$admin" -qc "CREATE DATABASE $name"
+    url="${admin%/*}/$name"
+    ;;
+  *) echo "DB must be sqlite or postgres" >&2; exit 2 ;;
+esac
+
+RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
+  SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+seed_start=$(date +%s.%N)
+python3 "$root/bench/seed.py" "http://127.0.0.1:$PORT/scim/v2" "$token" "$N" "$M" "$BIG" "$work" >&2
+seed_end=$(date +%s.%N)
+echo "seeding took $(echo "$seed_end - $seed_start" | bc) s" >&2
+
+export BENCH_TOKEN="$token" BENCH_DIR="$work" BENCH_LUA="$root/bench/lua" BENCH_USERS="$N"
+
+# Runs one scenario; prints: | name | req/s | p50 | p99 | errors |
+scenario() {
+  local name=$1 script=$2
+  shift 2
+  local out
+  out=$(env "$@" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$root/bench/lua/$script" "http://127.0.0.1:$PORT")
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+echo "| scenario ($DB, $N users) | req/s | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|"
+scenario "GET /Users/{id}" get_user.lua
+scenario "filter userName eq" filter.lua FILTER_KIND=username
+scenario "filter emails.value eq" filter.lua FILTER_KIND=email
+scenario "filter userName co" filter.lua FILTER_KIND=co
+scenario "page of 100 users" page.lua
+scenario "GET group of $(( N < 10000 ? N : 10000 )) members" get_group.lua GROUP=mid
+scenario "PATCH one member, $BIG-member group" patch_member.lua GROUP=big
+scenario "PATCH one member, 10-member group" patch_member.lua GROUP=small
+scenario "POST /Users" create_user.lua
+echo "server RSS: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB" >&2

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Seeds a running Scimitar through /Bulk: N users, M groups, one group holding the first
+BIG users, one group of 10; writes the ids the wrk scripts read. Standard library only."""
+import json, os, sys, urllib.request
+
+base, token, n, m, big, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+H = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+
+
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, method=method, headers=H, data=json.dumps(body).encode() if body else None)
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def bulk(ops):
+    res = call("POST", "/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops})
+    bad = [o for o in res["Operations"] if not o["status"].startswith("2")]
+    if bad:
+        sys.exit(f"bulk errors: {bad[:3]}")
+    return [o["location"].rsplit("/", 1)[1] for o in res["Operations"]]
+
+
+def user(i):
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"user{i:07d}",
+            "name": {"givenName": f"Given{i}", "familyName": f"Family{i % 1000}"}, "displayName": f"User {i}",
+            "emails": [{"value": f"user{i:07d}@example.com", "type": "work", "primary": True}], "active": True}
+
+
+users = []
+for start in range(0, n, 1000):
+    ops = [{"method": "POST", "path": "/Users", "bulkId": f"u{i}", "data": user(i)} for i in range(start, min(n, start + 1000))]
+    users += bulk(ops)
+groups = []
+for start in range(0, m, 1000):
+    ops = [{"method": "POST", "path": "/Groups", "bulkId": f"g{i}",
+            "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"group{i:06d}"}}
+           for i in range(start, min(m, start + 1000))]
+    groups += bulk(ops)
+mk = lambda name: bulk([{"method": "POST", "path": "/Groups", "bulkId": "x", "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name}}])[0]
+big_group, mid_group, small_group = mk("big"), mk("mid"), mk("small")
+
+
+def add_members(gid, ids):
+    for s in range(0, len(ids), 10000):
+        chunk = ids[s:s + 10000]
+        call("PATCH", f"/Groups/{gid}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                          "Operations": [{"op": "add", "path": "members", "value": [{"value": u} for u in chunk]}]})
+
+
+# The big group holds the first BIG users; the small one 10. PATCH benchmarks toggle the last users.
+add_members(big_group, users[:big])
+add_members(mid_group, users[:10000])
+add_members(small_group, users[:10])
+os.makedirs(out, exist_ok=True)
+with open(f"{out}/users.txt", "w") as f:
+    f.write("\n".join(users) + "\n")
+with open(f"{out}/spare.txt", "w") as f:
+    f.write("\n".join(users[big:] or users[-1000:]) + "\n")
+with open(f"{out}/groups.txt", "w") as f:
+    f.write(f"big {big_group}\nmid {mid_group}\nsmall {small_group}\n")
+print(f"seeded {len(users)} users, {len(groups) + 2} groups, big group {big} members")
