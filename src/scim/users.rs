@@ -130,12 +130,21 @@ pub async fn replace(
     if_match: Option<i64>,
     body: Value,
 ) -> Result<user::Model, ScimError> {
-    let (data, password) = user_data(normalize(body, true)?)?;
+    let has_active = body
+        .as_object()
+        .is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("active")));
+    let (mut data, password) = user_data(normalize(body, true)?)?;
     let password = hash(password).await?.map_or(Password::Keep, Password::Set);
     state
         .store
         .users()
-        .modify(actor, id, if_match, |_| Ok((data, password)))
+        .modify(actor, id, if_match, |cur| {
+            // A PUT that leaves `active` out must not re-enable a deprovisioned account.
+            if !has_active {
+                data.active = cur.active;
+            }
+            Ok((data, password))
+        })
         .await
 }
 

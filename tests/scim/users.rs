@@ -333,3 +333,15 @@ async fn etags_give_304_and_412() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["etag"], "W/\"2\"");
 }
+
+#[tokio::test]
+async fn a_put_without_active_keeps_a_deactivated_user_inactive() {
+    let app = spawn_app().await;
+    let id = app.create_user("deprovisioned").await;
+    let off = crate::common::patch_ops(json!([{"op": "replace", "path": "active", "value": false}]));
+    app.patch(&format!("/Users/{id}"), off).await;
+    let mut body = user_json("deprovisioned");
+    body.as_object_mut().unwrap().remove("active");
+    let res = app.put(&format!("/Users/{id}"), body).await;
+    assert_eq!(json_of(res).await["active"], false);
+}
