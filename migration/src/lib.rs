@@ -3,11 +3,15 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_directory;
+mod m20261123_000002_oidc;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_directory::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_directory::Migration),
+            Box::new(m20261123_000002_oidc::Migration),
+        ]
     }
 }
