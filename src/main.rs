@@ -4,7 +4,7 @@ use migration::{Migrator, MigratorTrait};
 use scimitar::{Application, Config, auth, oidc, store::Store};
 
 #[derive(Parser)]
-#[command(name = "scimitar", version, about = "SCIM 2.0 identity provider")]
+#[command(name = "scimitar", version, about = "SCIM 2.0 and OpenID Connect identity provider")]
 struct Cli {
     #[command(flatten)]
     config: Config,

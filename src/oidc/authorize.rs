@@ -5,7 +5,7 @@
 //! Errors go back to the client's redirect URI (`error=…&state=…`) only once `client_id` and
 //! the exact `redirect_uri` are known to match; before that they are an HTML page.
 use actix_web::{
-    HttpRequest, HttpResponse, ResponseError,
+    HttpRequest, HttpResponse,
     cookie::time::Duration as CookieDuration,
     http::{StatusCode, header},
     web,
@@ -15,7 +15,9 @@ use entity::{auth_code, login_session, oauth_client};
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub use super::authz_error::AuthzError;
 use super::{
+    authz_error::redirect,
     claims::Scopes,
     clients, ct_eq,
     login_page::{self, CSRF_COOKIE, SESSION_COOKIE},
@@ -76,83 +78,6 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     csrf: String,
-}
-
-/// A failed authorization request.
-#[derive(Debug)]
-pub enum AuthzError {
-    /// The client or redirect URI cannot be trusted: an HTML page.
-    Page(StatusCode, String),
-    /// Back to the client (RFC 6749 §4.1.2.1).
-    Redirect {
-        uri: String,
-        error: &'static str,
-        description: String,
-        state: Option<String>,
-    },
-}
-
-impl std::fmt::Display for AuthzError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AuthzError::Page(s, m) => write!(f, "{s}: {m}"),
-            AuthzError::Redirect { error, description, .. } => write!(f, "{error}: {description}"),
-        }
-    }
-}
-
-impl ResponseError for AuthzError {
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            AuthzError::Page(status, text) => login_page::message(*status, "Sign-in request rejected", text),
-            AuthzError::Redirect {
-                uri,
-                error,
-                description,
-                state,
-            } => {
-                let pairs = [
-                    ("error", Some(*error)),
-                    ("error_description", Some(description)),
-                    ("state", state.as_deref()),
-                ];
-                redirect(uri, &pairs)
-            }
-        }
-    }
-}
-
-impl From<crate::store::StoreError> for AuthzError {
-    fn from(e: crate::store::StoreError) -> Self {
-        tracing::error!(error.cause_chain = %e, "authorization request failed");
-        AuthzError::Page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong. Try again later.".into(),
-        )
-    }
-}
-
-/// A 302 to `uri` with the given query parameters appended.
-fn redirect(uri: &str, pairs: &[(&str, Option<&str>)]) -> HttpResponse {
-    let Ok(mut url) = url::Url::parse(uri) else {
-        return login_page::message(
-            StatusCode::BAD_REQUEST,
-            "Invalid redirect",
-            "The redirect URI is invalid.",
-        );
-    };
-    {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in pairs {
-            if let Some(v) = v {
-                q.append_pair(k, v);
-            }
-        }
-    }
-    HttpResponse::Found()
-        .insert_header((header::LOCATION, url.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
 }
 
 /// A request whose client, redirect URI, scope and PKCE parameters are valid.
@@ -397,5 +322,16 @@ pub async fn authorize_post_handler(
 }
 
 /// A valid argon2id hash of a random password, verified against when the user is unknown.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2NpbWl0YXJkdW1teQ$1b0bIq1AJp9P0PpdK8J7jIo1fTsxlYVYbC0nbCqPSUM";
+
+#[cfg(test)]
+mod tests {
+    use argon2::{PasswordVerifier, password_hash::phc::PasswordHash};
+
+    #[test]
+    fn the_dummy_hash_parses_so_unknown_users_cost_a_full_verification() {
+        let parsed = PasswordHash::new(super::DUMMY_HASH).expect("a valid PHC string");
+        assert!(argon2::Argon2::default().verify_password(b"guess", &parsed).is_err());
+    }
+}

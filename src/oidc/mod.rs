@@ -3,6 +3,7 @@
 //! dynamic registration and end-session. Paths are listed in the discovery document.
 pub mod access;
 pub mod authorize;
+pub mod authz_error;
 pub mod claims;
 pub mod client_auth;
 pub mod clients;
