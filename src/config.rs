@@ -36,6 +36,35 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
 
+    /// Algorithm of newly generated OIDC signing keys: RS256, ES256 or EdDSA.
+    #[arg(long, env = "SCIMITAR_SIGNING_ALG", default_value = "RS256")]
+    pub signing_alg: String,
+
+    /// Over this many groups, the ID token carries no `groups` claim but `groups_overage: true`
+    /// (the full list is at the userinfo endpoint).
+    #[arg(long, env = "SCIMITAR_GROUPS_CLAIM_LIMIT", default_value_t = 200)]
+    pub groups_claim_limit: usize,
+
+    /// Lifetime of access and ID tokens, in seconds.
+    #[arg(long, env = "SCIMITAR_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: i64,
+
+    /// Lifetime of refresh tokens, in seconds (default 30 days).
+    #[arg(long, env = "SCIMITAR_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
+    pub refresh_token_ttl: i64,
+
+    /// Failed login attempts allowed per user per minute (then 429 until the minute is over).
+    #[arg(long, env = "SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub login_attempts_per_minute: u32,
+
+    /// Login attempts plus token, introspection and revocation requests allowed per client per minute.
+    #[arg(long, env = "SCIMITAR_CLIENT_REQUESTS_PER_MINUTE", default_value_t = 1200)]
+    pub client_requests_per_minute: u32,
+
+    /// How often each replica re-reads the signing keys (to follow `scimitar keys rotate`).
+    #[arg(long, env = "SCIMITAR_KEYS_RELOAD_SECONDS", default_value_t = 60)]
+    pub keys_reload_seconds: u64,
+
     /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
     #[arg(skip = true)]
     pub handle_signals: bool,
@@ -53,6 +82,13 @@ impl Config {
             max_body_bytes: 1_048_576,
             max_page_size: 1000,
             db_max_connections: None,
+            signing_alg: "RS256".into(),
+            groups_claim_limit: 200,
+            access_token_ttl: 900,
+            refresh_token_ttl: 2_592_000,
+            login_attempts_per_minute: 10,
+            client_requests_per_minute: 1200,
+            keys_reload_seconds: 60,
             handle_signals: true,
         }
     }

@@ -1,9 +1,10 @@
-//! Scimitar: an identity provider speaking SCIM 2.0 and (later) OpenID Connect.
+//! Scimitar: an identity provider speaking SCIM 2.0 and OpenID Connect.
 //!
-//! Dependencies point one way: HTTP surfaces (`scim`, `ops`) → `store` → `entity`.
+//! Dependencies point one way: HTTP surfaces (`scim`, `oidc`, `ops`) → `store` → `entity`.
 pub mod auth; // bearer tokens, scopes, password hashing
 pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`
 pub mod db; // connection set-up for SQLite and PostgreSQL
+pub mod oidc; // OpenID Connect provider under /oauth2 and /.well-known
 pub mod ops; // /healthz, /readyz
 pub mod scim; // SCIM 2.0 protocol under /scim/v2
 pub mod startup; // `Application`: build, bind, run

@@ -1,10 +1,10 @@
 //! The `scimitar` command: parse the CLI, then one call per subcommand.
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
-use scimitar::{Application, Config, auth, store::Store};
+use scimitar::{Application, Config, auth, oidc, store::Store};
 
 #[derive(Parser)]
-#[command(name = "scimitar", version, about = "SCIM 2.0 identity provider")]
+#[command(name = "scimitar", version, about = "SCIM 2.0 and OpenID Connect identity provider")]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -21,6 +21,46 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage OpenID Connect clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage OpenID Connect signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a client and print its client_id and secret (the secret is shown only once).
+    Create {
+        /// A name shown on the login page.
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A URI allowed as post_logout_redirect_uri (repeat for several).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// A public client (no secret; PKCE required).
+        #[arg(long)]
+        public: bool,
+        /// What the groups claim lists: names or ids.
+        #[arg(long, default_value = "names")]
+        groups_claim: String,
+        /// Only groups whose display name starts with this go into the groups claim.
+        #[arg(long)]
+        groups_prefix: Option<String>,
+    },
+    /// List clients (never their secrets).
+    List,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Generate a new signing key (SCIMITAR_SIGNING_ALG); the previous public keys stay in
+    /// the JWKS until the tokens they signed have expired.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -43,6 +83,7 @@ enum TokenCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     scimitar::telemetry::init();
+    oidc::keys::install_crypto_provider();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve => serve(cli.config).await,
@@ -53,6 +94,19 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token(cli.config, cmd).await,
+        Command::Client(cmd) => client(cli.config, cmd).await,
+        Command::Keys(KeysCommand::Rotate) => {
+            let store = open_store(&cli.config).await?;
+            let alg = oidc::keys::parse_alg(&cli.config.signing_alg)?;
+            // Retired keys stay published for the longest token lifetime plus a margin.
+            let keep = chrono::Duration::seconds(cli.config.access_token_ttl.max(1) + 300);
+            let kid = oidc::keys::rotate(&store, alg, keep).await?;
+            println!(
+                "new signing key {kid} ({}); replicas pick it up within a minute",
+                cli.config.signing_alg
+            );
+            Ok(())
+        }
     }
 }
 
@@ -68,10 +122,60 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let db = scimitar::db::connect(&config.database_url, Some(1)).await?;
     Migrator::up(&db, None).await?;
-    let store = Store::new(db);
+    Ok(Store::new(db))
+}
+
+async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    match cmd {
+        ClientCommand::Create {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            public,
+            groups_claim,
+            groups_prefix,
+        } => {
+            let new = oidc::clients::NewClient {
+                name,
+                redirect_uris,
+                post_logout_redirect_uris,
+                public,
+                grant_types: vec![],
+                groups_claim: Some(groups_claim),
+                groups_prefix,
+            };
+            let (c, secret) = oidc::clients::create(&store, new)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.description))?;
+            println!("client_id: {}", c.client_id);
+            match secret {
+                Some(s) => println!("client_secret: {s}"),
+                None => println!("public client: no secret; use PKCE (S256)"),
+            }
+        }
+        ClientCommand::List => {
+            for c in store.clients().list().await? {
+                let kind = if c.public { "public" } else { "confidential" };
+                println!(
+                    "{}\t{}\t{kind}\t{}\tgroups={}{}",
+                    c.client_id,
+                    c.name,
+                    oidc::clients::uris(&c.redirect_uris).join(" "),
+                    c.groups_claim,
+                    c.groups_prefix.map(|p| format!(" prefix={p}")).unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
     match cmd {
         TokenCommand::Create { name, scopes } => {
             let scopes = auth::Scope::parse_list(&scopes.join(" "))?;

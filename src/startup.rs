@@ -5,7 +5,13 @@ use actix_web::{App, HttpServer, dev::Server, web};
 use migration::{Migrator, MigratorTrait};
 use tracing_actix_web::TracingLogger;
 
-use crate::{AppState, auth, config::Config, ops, scim, store::Store};
+use crate::{
+    AppState, auth,
+    config::Config,
+    oidc::{self, keys::KeyRing},
+    ops, scim,
+    store::Store,
+};
 
 pub struct Application {
     port: u16,
@@ -21,6 +27,9 @@ impl Application {
         Migrator::up(&db, None).await?;
         let store = Store::new(db);
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
+        let alg = oidc::keys::parse_alg(&config.signing_alg)?;
+        let reload = std::time::Duration::from_secs(config.keys_reload_seconds);
+        let keys = KeyRing::ensure(&store, alg, reload).await?;
 
         let listener = TcpListener::bind(&config.bind)?;
         let addr = listener.local_addr()?;
@@ -34,6 +43,8 @@ impl Application {
             store,
             config: Arc::new(config.clone()),
             issuer: issuer.into(),
+            keys: Arc::new(keys),
+            limits: Arc::default(),
         };
 
         let data = web::Data::new(state.clone());
@@ -43,6 +54,7 @@ impl Application {
                 .app_data(data.clone())
                 .configure(ops::configure)
                 .configure(scim::configure)
+                .configure(oidc::configure)
         })
         .listen(listener)?;
         if let Some(workers) = config.workers {

@@ -1,7 +1,11 @@
 //! State shared by every handler: one cheap-to-clone value.
 use std::sync::Arc;
 
-use crate::{config::Config, store::Store};
+use crate::{
+    config::Config,
+    oidc::{keys::KeyRing, ratelimit::RateLimiter},
+    store::Store,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -9,6 +13,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Public base URL without a trailing slash.
     pub issuer: Arc<str>,
+    /// OIDC signing keys (shared by replicas through the database).
+    pub keys: Arc<KeyRing>,
+    /// Login and client request counters (in memory, per process).
+    pub limits: Arc<RateLimiter>,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_directory;
+mod m20261123_000002_oidc;
 mod m20261123_000003_create_audit_events;
 
 pub struct Migrator;
@@ -11,6 +12,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261123_000001_create_directory::Migration),
+            Box::new(m20261123_000002_oidc::Migration),
             Box::new(m20261123_000003_create_audit_events::Migration),
         ]
     }

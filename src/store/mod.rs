@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod groups;
 pub mod members;
+pub mod oidc;
 pub mod tokens;
 pub mod users;
 

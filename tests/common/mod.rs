@@ -68,6 +68,8 @@ pub async fn spawn_app() -> TestApp {
     config.handle_signals = false;
     config.db_max_connections = Some(4);
     config.max_body_bytes = 64 * 1024;
+    // Follow key rotation at once (production: every minute).
+    config.keys_reload_seconds = 0;
     let app = Application::build(config).await.expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();

@@ -1,0 +1,337 @@
+//! The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2, RFC 7636): validate the
+//! request, show the login page, verify the password, start a login session and redirect
+//! back with a single-use code.
+//!
+//! Errors go back to the client's redirect URI (`error=…&state=…`) only once `client_id` and
+//! the exact `redirect_uri` are known to match; before that they are an HTML page.
+use actix_web::{
+    HttpRequest, HttpResponse,
+    cookie::time::Duration as CookieDuration,
+    http::{StatusCode, header},
+    web,
+};
+use chrono::{DateTime, Duration, Utc};
+use entity::{auth_code, login_session, oauth_client};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub use super::authz_error::AuthzError;
+use super::{
+    authz_error::redirect,
+    claims::Scopes,
+    clients, ct_eq,
+    login_page::{self, CSRF_COOKIE, SESSION_COOKIE},
+    random_secret,
+};
+use crate::{
+    AppState,
+    auth::{password, tokens},
+};
+
+/// How long an authorization code can be redeemed.
+const CODE_TTL: Duration = Duration::seconds(60);
+/// How long a login session lasts.
+const SESSION_TTL: Duration = Duration::hours(8);
+
+/// The authorization request parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthParams {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    response_type: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    prompt: Option<String>,
+}
+
+impl AuthParams {
+    /// The parameters to echo as hidden inputs of the login form.
+    fn hidden(&self) -> Vec<(&'static str, String)> {
+        let fields = [
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("response_type", &self.response_type),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("nonce", &self.nonce),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .collect()
+    }
+}
+
+/// The login form: the request parameters plus credentials and the CSRF token.
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(flatten)]
+    params: AuthParams,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A request whose client, redirect URI, scope and PKCE parameters are valid.
+struct Valid {
+    client: oauth_client::Model,
+    redirect_uri: String,
+    scopes: Scopes,
+    state: Option<String>,
+    nonce: Option<String>,
+    challenge: Option<String>,
+}
+
+/// RFC 7636 §4.2: 43–128 characters of `[A-Za-z0-9-._~]`.
+pub fn pkce_shaped(s: &str) -> bool {
+    (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+async fn validate(state: &AppState, p: &AuthParams) -> Result<Valid, AuthzError> {
+    let page = |m: &str| AuthzError::Page(StatusCode::BAD_REQUEST, m.to_owned());
+    let client_id = p
+        .client_id
+        .as_deref()
+        .ok_or_else(|| page("The request has no client_id."))?;
+    let client = state
+        .store
+        .clients()
+        .get(client_id)
+        .await?
+        .ok_or_else(|| page("The application is not registered here."))?;
+    let redirect_uri = p
+        .redirect_uri
+        .clone()
+        .ok_or_else(|| page("The request has no redirect_uri."))?;
+    if !clients::uris(&client.redirect_uris).contains(&redirect_uri.as_str()) {
+        return Err(page("The redirect_uri is not registered for this application."));
+    }
+    let fail = |error: &'static str, description: &str| AuthzError::Redirect {
+        uri: redirect_uri.clone(),
+        error,
+        description: description.to_owned(),
+        state: p.state.clone(),
+    };
+    if p.response_type.as_deref() != Some("code") {
+        return Err(fail(
+            "unsupported_response_type",
+            "only response_type=code is supported",
+        ));
+    }
+    if !clients::allows_grant(&client, "authorization_code") {
+        return Err(fail(
+            "unauthorized_client",
+            "this client may not use the authorization code flow",
+        ));
+    }
+    let scopes = Scopes::parse(p.scope.as_deref().unwrap_or(""));
+    if !scopes.has("openid") {
+        return Err(fail("invalid_scope", "the scope must include openid"));
+    }
+    if p.state.as_ref().is_some_and(|s| s.len() > 1024) || p.nonce.as_ref().is_some_and(|s| s.len() > 1024) {
+        return Err(fail("invalid_request", "state or nonce is too long"));
+    }
+    let challenge = match (&p.code_challenge, p.code_challenge_method.as_deref()) {
+        (None, _) if client.public => return Err(fail("invalid_request", "public clients must use PKCE (S256)")),
+        (None, _) => None,
+        (Some(c), Some("S256")) if pkce_shaped(c) => Some(c.clone()),
+        (Some(_), Some("S256")) => return Err(fail("invalid_request", "malformed code_challenge")),
+        (Some(_), _) => return Err(fail("invalid_request", "code_challenge_method must be S256")),
+    };
+    Ok(Valid {
+        client,
+        redirect_uri: redirect_uri.clone(),
+        scopes,
+        state: p.state.clone(),
+        nonce: p.nonce.clone(),
+        challenge,
+    })
+}
+
+/// Issues a code for the user and redirects back to the client.
+async fn grant_code(
+    state: &AppState,
+    v: &Valid,
+    user_id: Uuid,
+    auth_time: DateTime<Utc>,
+) -> Result<HttpResponse, AuthzError> {
+    let code = random_secret();
+    state
+        .store
+        .grants()
+        .insert_code(auth_code::Model {
+            code_hash: tokens::hash(&code),
+            client_id: v.client.client_id.clone(),
+            user_id,
+            redirect_uri: v.redirect_uri.clone(),
+            scope: v.scopes.as_string(),
+            nonce: v.nonce.clone(),
+            code_challenge: v.challenge.clone(),
+            auth_time,
+            expires_at: Utc::now() + CODE_TTL,
+            used: false,
+            family_id: None,
+        })
+        .await?;
+    let pairs = [
+        ("code", Some(code.as_str())),
+        ("state", v.state.as_deref()),
+        ("iss", Some(&state.issuer)),
+    ];
+    Ok(redirect(&v.redirect_uri, &pairs))
+}
+
+/// The user of a live login session cookie, if they are still active.
+async fn session_user(state: &AppState, req: &HttpRequest) -> Result<Option<(Uuid, DateTime<Utc>)>, AuthzError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(s) = state.store.grants().session(&tokens::hash(cookie.value())).await? else {
+        return Ok(None);
+    };
+    Ok(super::subject::is_active(state, s.user_id)
+        .await?
+        .then_some((s.user_id, s.auth_time)))
+}
+
+fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, AuthzError> {
+    serde_urlencoded::from_bytes(raw)
+        .map_err(|_| AuthzError::Page(StatusCode::BAD_REQUEST, "The request parameters are malformed.".into()))
+}
+
+/// `GET authorization_endpoint`: the login page, or straight back with a code when a login
+/// session exists (unless `prompt=login`).
+pub async fn authorize_get_handler(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AuthzError> {
+    let p: AuthParams = parse(req.query_string().as_bytes())?;
+    let v = validate(&state, &p).await?;
+    let prompt = p.prompt.as_deref().unwrap_or("");
+    if prompt.split(' ').any(|w| w == "login") {
+        // fall through to the form
+    } else if let Some((user_id, auth_time)) = session_user(&state, &req).await? {
+        return grant_code(&state, &v, user_id, auth_time).await;
+    } else if prompt.split(' ').any(|w| w == "none") {
+        return Err(AuthzError::Redirect {
+            uri: v.redirect_uri,
+            error: "login_required",
+            description: "no login session".into(),
+            state: v.state,
+        });
+    }
+    let csrf = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|c| c.len() == 43)
+        .unwrap_or_else(random_secret);
+    Ok(login_page::login(
+        StatusCode::OK,
+        &v.client.name,
+        &p.hidden(),
+        &csrf,
+        "",
+        None,
+        &state.issuer,
+    ))
+}
+
+/// `POST authorization_endpoint`: checks CSRF, rate limits and the password, then starts a
+/// login session and redirects with a code.
+pub async fn authorize_post_handler(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AuthzError> {
+    let form: LoginForm = parse(&body)?;
+    let v = validate(&state, &form.params).await?;
+    let cookie_csrf = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if cookie_csrf.is_empty() || !ct_eq(&cookie_csrf, &form.csrf) {
+        return Err(AuthzError::Page(
+            StatusCode::BAD_REQUEST,
+            "The sign-in form expired. Go back to the application and start again.".into(),
+        ));
+    }
+    let user_key = format!("user:{}", form.username.trim().to_lowercase());
+    let limited = state
+        .limits
+        .check(&user_key, state.config.login_attempts_per_minute)
+        .and_then(|()| {
+            state.limits.hit(
+                &format!("client:{}", v.client.client_id),
+                state.config.client_requests_per_minute,
+            )
+        });
+    if let Err(wait) = limited {
+        let mut res = login_page::message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many sign-in attempts. Wait a minute and try again.",
+        );
+        res.headers_mut().insert(header::RETRY_AFTER, wait.into());
+        return Ok(res);
+    }
+    let user = state.store.grants().user_by_name(form.username.trim()).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    // Unknown users still cost one argon2 verification, so timing does not reveal them.
+    let ok = password::verify(form.password, hash.unwrap_or_else(|| DUMMY_HASH.into())).await;
+    let user = match user {
+        Some(u) if ok && u.active && u.password_hash.is_some() => u,
+        _ => {
+            let _ = state.limits.hit(&user_key, state.config.login_attempts_per_minute);
+            let p = form.params.hidden();
+            return Ok(login_page::login(
+                StatusCode::UNAUTHORIZED,
+                &v.client.name,
+                &p,
+                &form.csrf,
+                &form.username,
+                Some("Invalid username or password."),
+                &state.issuer,
+            ));
+        }
+    };
+    let now = Utc::now();
+    let session = random_secret();
+    state
+        .store
+        .grants()
+        .insert_session(login_session::Model {
+            id_hash: tokens::hash(&session),
+            user_id: user.id,
+            auth_time: now,
+            expires_at: now + SESSION_TTL,
+        })
+        .await?;
+    let mut res = grant_code(&state, &v, user.id, now).await?;
+    let max_age = CookieDuration::seconds(SESSION_TTL.num_seconds());
+    let cookie = login_page::secure(
+        login_page::cookie(SESSION_COOKIE, session, Some(max_age)),
+        &state.issuer,
+    );
+    let _ = res.add_cookie(&cookie);
+    Ok(res)
+}
+
+/// A valid argon2id hash of a random password, verified against when the user is unknown.
+pub(crate) const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2NpbWl0YXJkdW1teQ$1b0bIq1AJp9P0PpdK8J7jIo1fTsxlYVYbC0nbCqPSUM";
+
+#[cfg(test)]
+mod tests {
+    use argon2::{PasswordVerifier, password_hash::phc::PasswordHash};
+
+    #[test]
+    fn the_dummy_hash_parses_so_unknown_users_cost_a_full_verification() {
+        let parsed = PasswordHash::new(super::DUMMY_HASH).expect("a valid PHC string");
+        assert!(argon2::Argon2::default().verify_password(b"guess", &parsed).is_err());
+    }
+}

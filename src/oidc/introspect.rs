@@ -1,0 +1,75 @@
+//! `POST introspection_endpoint` (RFC 7662), for authenticated confidential clients.
+//! Anything not live (bad signature, `alg: none`, expired, revoked, deactivated user, unknown)
+//! is `{"active": false}`. Groups are read live, so they reflect membership now.
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{access, claims, claims::Scopes, client_auth, error::OAuthError, subject};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct IntrospectForm {
+    token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+pub async fn introspect_handler(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<IntrospectForm>,
+) -> Result<HttpResponse, OAuthError> {
+    let caller = client_auth::authenticate(
+        &state,
+        req.headers(),
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    if caller.public {
+        return Err(OAuthError::invalid_client("public clients cannot introspect", false));
+    }
+    let token = form
+        .token
+        .as_deref()
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let body = describe(&state, token).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+async fn describe(state: &AppState, token: &str) -> Result<Value, OAuthError> {
+    let (mut body, user_id, client_id, scope) = if let Some(live) = access::live_access_token(state, token).await? {
+        let c = live.claims;
+        let body = json!({
+            "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
+            "sub": c.sub, "aud": c.aud, "iss": c.iss, "exp": c.exp, "iat": c.iat, "jti": c.jti,
+        });
+        (body, live.row.user_id, live.row.client_id, live.row.scope)
+    } else if let Some(row) = access::live_refresh_token(state, token).await? {
+        let body = json!({
+            "active": true, "token_type": "refresh_token", "scope": row.scope, "client_id": row.client_id,
+            "exp": row.expires_at.timestamp(), "iat": row.created.timestamp(), "iss": state.issuer.as_ref(),
+        });
+        (body, row.user_id, row.client_id, row.scope)
+    } else {
+        return Ok(json!({"active": false}));
+    };
+    if let Some(user_id) = user_id {
+        let Some(subject) = subject::load(state, user_id).await? else {
+            return Ok(json!({"active": false}));
+        };
+        body["sub"] = json!(subject.info.id);
+        body["username"] = json!(subject.info.user_name);
+        let scopes = Scopes::parse(&scope);
+        if scopes.has("groups")
+            && let Some(client) = state.store.clients().get(&client_id).await?
+        {
+            let policy = subject::policy(state, &client);
+            body["groups"] = json!(claims::groups_list(&subject.groups, &policy));
+        }
+    }
+    Ok(body)
+}

@@ -1,0 +1,142 @@
+//! Issuing tokens: a JWT access token (recorded by `jti` for revocation and introspection),
+//! an ID token for user grants with `openid`, and a rotating refresh token.
+use chrono::{DateTime, Duration, Utc};
+use entity::{access_token, oauth_client, refresh_token};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    USERINFO_PATH,
+    claims::{self, IdTokenContext, Scopes},
+    error::OAuthError,
+    keys, random_secret,
+    subject::{self, Subject},
+};
+use crate::{AppState, auth::tokens};
+
+/// Claims of our JWT access tokens (RFC 9068 shape, `typ: at+jwt`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub scope: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+/// Who the tokens are for.
+pub enum Grantee<'a> {
+    /// A signed-in user; `family` ties the refresh tokens of one login together.
+    User {
+        subject: &'a Subject,
+        user_id: Uuid,
+        family: Uuid,
+        auth_time: DateTime<Utc>,
+        nonce: Option<&'a str>,
+    },
+    /// The client itself (client credentials).
+    Client,
+}
+
+/// Issues the tokens and returns the RFC 6749 §5.1 response body.
+pub async fn issue(
+    state: &AppState,
+    client: &oauth_client::Model,
+    scopes: &Scopes,
+    grantee: Grantee<'_>,
+) -> Result<Value, OAuthError> {
+    state.keys.refresh_if_stale(&state.store).await;
+    let now = Utc::now();
+    let ttl = state.config.access_token_ttl.max(1);
+    let exp = now + Duration::seconds(ttl);
+    let (sub, user_id, family) = match &grantee {
+        Grantee::User { user_id, family, .. } => (user_id.to_string(), Some(*user_id), Some(*family)),
+        Grantee::Client => (client.client_id.clone(), None, None),
+    };
+    let at = AccessClaims {
+        iss: state.issuer.to_string(),
+        sub,
+        aud: client.client_id.clone(),
+        client_id: client.client_id.clone(),
+        scope: scopes.as_string(),
+        iat: now.timestamp(),
+        exp: exp.timestamp(),
+        jti: Uuid::now_v7(),
+    };
+    let (access, alg) = state.keys.sign("at+jwt", &at)?;
+    state
+        .store
+        .grants()
+        .insert_access(access_token::Model {
+            jti: at.jti,
+            family_id: family,
+            client_id: client.client_id.clone(),
+            user_id,
+            scope: at.scope.clone(),
+            expires_at: exp,
+            revoked: false,
+        })
+        .await?;
+
+    let mut body = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": ttl,
+    });
+    if !at.scope.is_empty() {
+        body["scope"] = json!(at.scope);
+    }
+    let Grantee::User {
+        subject,
+        family,
+        auth_time,
+        nonce,
+        ..
+    } = grantee
+    else {
+        return Ok(body);
+    };
+    if scopes.has("openid") {
+        let at_hash = keys::at_hash(&access, alg);
+        let userinfo = format!("{}{USERINFO_PATH}", state.issuer);
+        let ctx = IdTokenContext {
+            issuer: &state.issuer,
+            client_id: &client.client_id,
+            userinfo_endpoint: &userinfo,
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            auth_time: auth_time.timestamp(),
+            nonce,
+            at_hash: Some(&at_hash),
+        };
+        let policy = subject::policy(state, client);
+        let id = claims::id_token(&ctx, &subject.info, scopes, &subject.groups, &policy);
+        body["id_token"] = json!(state.keys.sign("JWT", &id)?.0);
+    }
+    if super::clients::allows_grant(client, "refresh_token") {
+        let secret = random_secret();
+        state
+            .store
+            .grants()
+            .insert_refresh(refresh_token::Model {
+                token_hash: tokens::hash(&secret),
+                family_id: family,
+                client_id: client.client_id.clone(),
+                user_id,
+                scope: at.scope.clone(),
+                auth_time,
+                created: now,
+                expires_at: now + Duration::seconds(state.config.refresh_token_ttl.max(1)),
+                used: false,
+                revoked: false,
+            })
+            .await?;
+        body["refresh_token"] = json!(secret);
+    }
+    Ok(body)
+}

@@ -1,0 +1,65 @@
+//! The signed-in user as the claims see it, re-read from the database on every token,
+//! refresh, userinfo and introspection (group and `active` changes apply at once).
+use entity::oauth_client;
+use uuid::Uuid;
+
+use super::claims::{GroupRef, GroupsPolicy, UserInfo};
+use crate::{
+    AppState,
+    store::{StoreError, members},
+};
+
+/// An active user with their groups (direct and nested).
+pub struct Subject {
+    pub info: UserInfo,
+    pub groups: Vec<GroupRef>,
+}
+
+/// The user if they exist and are active; `None` otherwise.
+pub async fn load(state: &AppState, user_id: Uuid) -> Result<Option<Subject>, StoreError> {
+    let user = match state.store.users().get(user_id).await {
+        Ok(u) if u.active => u,
+        Ok(_) | Err(StoreError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let email = state.store.grants().primary_email(user_id).await?;
+    let groups = members::groups_of(state.store.db(), &[user_id])
+        .await?
+        .remove(&user_id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| GroupRef {
+            id: g.id.to_string(),
+            name: g.display_name,
+        })
+        .collect();
+    Ok(Some(Subject {
+        info: UserInfo {
+            id: user.id.to_string(),
+            user_name: user.user_name,
+            display_name: user.display_name,
+            given_name: user.given_name,
+            family_name: user.family_name,
+            email,
+        },
+        groups,
+    }))
+}
+
+/// Whether the user exists and is active (no group lookup).
+pub async fn is_active(state: &AppState, user_id: Uuid) -> Result<bool, StoreError> {
+    match state.store.users().get(user_id).await {
+        Ok(u) => Ok(u.active),
+        Err(StoreError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The client's `groups` claim options.
+pub fn policy(state: &AppState, client: &oauth_client::Model) -> GroupsPolicy {
+    GroupsPolicy {
+        ids: client.groups_claim == "ids",
+        prefix: client.groups_prefix.clone(),
+        limit: state.config.groups_claim_limit,
+    }
+}

@@ -1,0 +1,58 @@
+//! `POST token_endpoint` (RFC 6749 §3.2): authenticate the client, then one `match` on
+//! `grant_type`.
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use serde::Deserialize;
+
+use super::{client_auth, error::OAuthError, grants};
+use crate::AppState;
+
+/// Every parameter any grant reads (form-encoded).
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+pub async fn token_handler(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, OAuthError> {
+    let grant = form.grant_type.as_deref().unwrap_or_default();
+    if grant.is_empty() {
+        return Err(OAuthError::invalid_request("grant_type is required"));
+    }
+    if !super::clients::GRANT_TYPES.contains(&grant) {
+        return Err(OAuthError::unsupported_grant_type(format!(
+            "grant_type {grant:?} is not supported"
+        )));
+    }
+    let client = client_auth::authenticate(
+        &state,
+        req.headers(),
+        form.client_id.as_deref(),
+        form.client_secret.as_deref(),
+    )
+    .await?;
+    if !super::clients::allows_grant(&client, grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use {grant}"
+        )));
+    }
+    let body = match grant {
+        "authorization_code" => grants::authorization_code::exchange(&state, &client, &form).await?,
+        "refresh_token" => grants::refresh_token::exchange(&state, &client, &form).await?,
+        "client_credentials" => grants::client_credentials::exchange(&state, &client, &form).await?,
+        _ => return Err(OAuthError::unsupported_grant_type("unsupported grant_type")),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body))
+}

@@ -1,0 +1,181 @@
+//! Authorization codes, refresh and access tokens, login sessions. Lookups are by the
+//! SHA-256 of the secret (the secret itself is never stored); single-use transitions run
+//! in a write transaction with the row locked, so two concurrent redemptions cannot both win.
+use chrono::Utc;
+use entity::{access_token, auth_code, login_session, refresh_token, user_email};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::store::{Store, StoreError};
+
+pub struct Grants<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// What redeeming a code or a refresh token found.
+#[derive(Debug)]
+pub enum Redeemed<T> {
+    /// First use: the row, now marked used.
+    Fresh(T),
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// Already used: the tokens issued from it have just been revoked.
+    Replayed,
+}
+
+impl Grants<'_> {
+    pub async fn insert_code(&self, code: auth_code::Model) -> Result<(), StoreError> {
+        code.into_active_model().insert(self.store.db()).await?;
+        Ok(())
+    }
+
+    /// Marks the code used and binds it to a new token family. A replayed code revokes the
+    /// family issued from it (RFC 6749 §4.1.2).
+    pub async fn redeem_code(&self, code_hash: &str) -> Result<Redeemed<auth_code::Model>, StoreError> {
+        let tx = self.store.write_tx().await?;
+        let Some(row) = auth_code::Entity::find_by_id(code_hash.to_owned())
+            .lock_exclusive()
+            .one(&tx)
+            .await?
+        else {
+            return Ok(Redeemed::Invalid);
+        };
+        if row.used {
+            if let Some(family) = row.family_id {
+                revoke_family(&tx, family).await?;
+            }
+            tx.commit().await?;
+            return Ok(Redeemed::Replayed);
+        }
+        if row.expires_at <= Utc::now() {
+            return Ok(Redeemed::Invalid);
+        }
+        let mut active = row.clone().into_active_model();
+        active.used = Set(true);
+        active.family_id = Set(Some(Uuid::now_v7()));
+        let row = active.update(&tx).await?;
+        tx.commit().await?;
+        Ok(Redeemed::Fresh(row))
+    }
+
+    pub async fn insert_refresh(&self, token: refresh_token::Model) -> Result<(), StoreError> {
+        token.into_active_model().insert(self.store.db()).await?;
+        Ok(())
+    }
+
+    pub async fn get_refresh(&self, token_hash: &str) -> Result<Option<refresh_token::Model>, StoreError> {
+        Ok(refresh_token::Entity::find_by_id(token_hash.to_owned())
+            .one(self.store.db())
+            .await?)
+    }
+
+    /// Marks a refresh token used (rotation). Presenting a used one revokes its whole family.
+    pub async fn redeem_refresh(&self, token_hash: &str) -> Result<Redeemed<refresh_token::Model>, StoreError> {
+        let tx = self.store.write_tx().await?;
+        let Some(row) = refresh_token::Entity::find_by_id(token_hash.to_owned())
+            .lock_exclusive()
+            .one(&tx)
+            .await?
+        else {
+            return Ok(Redeemed::Invalid);
+        };
+        if row.revoked || row.expires_at <= Utc::now() {
+            return Ok(Redeemed::Invalid);
+        }
+        if row.used {
+            revoke_family(&tx, row.family_id).await?;
+            tx.commit().await?;
+            return Ok(Redeemed::Replayed);
+        }
+        let mut active = row.clone().into_active_model();
+        active.used = Set(true);
+        let row = active.update(&tx).await?;
+        tx.commit().await?;
+        Ok(Redeemed::Fresh(row))
+    }
+
+    pub async fn revoke_family(&self, family_id: Uuid) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        revoke_family(&tx, family_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn insert_access(&self, token: access_token::Model) -> Result<(), StoreError> {
+        token.into_active_model().insert(self.store.db()).await?;
+        Ok(())
+    }
+
+    pub async fn get_access(&self, jti: Uuid) -> Result<Option<access_token::Model>, StoreError> {
+        Ok(access_token::Entity::find_by_id(jti).one(self.store.db()).await?)
+    }
+
+    pub async fn revoke_access(&self, jti: Uuid) -> Result<(), StoreError> {
+        access_token::Entity::update_many()
+            .col_expr(access_token::Column::Revoked, Expr::value(true))
+            .filter(access_token::COLUMN.jti.eq(jti))
+            .exec(self.store.db())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_session(&self, session: login_session::Model) -> Result<(), StoreError> {
+        session.into_active_model().insert(self.store.db()).await?;
+        Ok(())
+    }
+
+    /// The live session with this id hash, if any.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<login_session::Model>, StoreError> {
+        let row = login_session::Entity::find_by_id(id_hash.to_owned())
+            .one(self.store.db())
+            .await?;
+        Ok(row.filter(|s| s.expires_at > Utc::now()))
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        login_session::Entity::delete_by_id(id_hash.to_owned())
+            .exec(self.store.db())
+            .await?;
+        Ok(())
+    }
+
+    /// The user's primary email (or the first one), for the `email` claim.
+    pub async fn primary_email(&self, user_id: Uuid) -> Result<Option<String>, StoreError> {
+        let emails = user_email::Entity::find()
+            .filter(user_email::COLUMN.user_id.eq(user_id))
+            .order_by_asc(user_email::COLUMN.position)
+            .limit(100)
+            .all(self.store.db())
+            .await?;
+        let primary = emails.iter().find(|e| e.primary).or(emails.first());
+        Ok(primary.map(|e| e.value.clone()))
+    }
+}
+
+/// Revokes every refresh and access token of a family.
+async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<(), StoreError> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+        .filter(refresh_token::COLUMN.family_id.eq(family_id))
+        .exec(db)
+        .await?;
+    access_token::Entity::update_many()
+        .col_expr(access_token::Column::Revoked, Expr::value(true))
+        .filter(access_token::COLUMN.family_id.eq(family_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+impl Grants<'_> {
+    /// The user with this userName (case-insensitive), for the login form.
+    pub async fn user_by_name(&self, user_name: &str) -> Result<Option<entity::user::Model>, StoreError> {
+        Ok(entity::user::Entity::find()
+            .filter(entity::user::COLUMN.user_name_ci.eq(user_name.to_lowercase()))
+            .one(self.store.db())
+            .await?)
+    }
+}

@@ -1,0 +1,173 @@
+//! Refresh rotation, deactivation, introspection, revocation, client credentials and the
+//! per-client groups claim options.
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::*;
+use crate::common::{json_of, patch_ops, spawn_app};
+
+async fn refresh(app: &TestApp, rp: &Rp, token: &str) -> Response {
+    app.token_request(rp, &[("grant_type", "refresh_token"), ("refresh_token", token)])
+        .await
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_refresh_token_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let first = app.tokens_for(&rp, "alice", "openid offline_access").await;
+    let r1 = first["refresh_token"].as_str().unwrap();
+
+    let second = json_of(refresh(&app, &rp, r1).await).await;
+    let r2 = second["refresh_token"].as_str().unwrap();
+    let a2 = second["access_token"].as_str().unwrap();
+    assert_ne!(r1, r2);
+    assert_eq!(app.introspect(&rp, a2).await["active"], true);
+
+    let reuse = refresh(&app, &rp, r1).await;
+    assert_eq!(reuse.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(reuse).await["error"], "invalid_grant");
+    assert_eq!(refresh(&app, &rp, r2).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.introspect(&rp, a2).await["active"], false);
+    assert_eq!(app.introspect(&rp, r2).await["active"], false);
+}
+
+#[tokio::test]
+async fn a_deactivated_user_cannot_refresh_introspect_as_active_or_log_in() {
+    let app = spawn_app().await;
+    let alice = app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&rp, access).await["active"], true);
+
+    let res = app
+        .patch(
+            &format!("/Users/{alice}"),
+            patch_ops(json!([{"op": "replace", "path": "active", "value": false}])),
+        )
+        .await;
+    assert!(res.status().is_success());
+
+    assert_eq!(app.introspect(&rp, access).await["active"], false);
+    let res = refresh(&app, &rp, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(res).await["error"], "invalid_grant");
+    let res = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let url = app.authorize_url(&rp, "openid", &pkce().1);
+    let res = app.login(&browser(), &url, "alice", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn introspection_rejects_alg_none_and_tampered_tokens() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid").await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let parts: Vec<&str> = access.split('.').collect();
+
+    // Same claims, alg none, no signature.
+    let mut header = jwt_payload(&format!("x.{}", parts[0]));
+    header["alg"] = json!("none");
+    let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(header.to_string()), parts[1]);
+    // Claims changed (another subject), original signature.
+    let mut claims = jwt_payload(access);
+    claims["sub"] = json!("someone-else");
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    );
+
+    for bad in [none.as_str(), tampered.as_str(), "garbage", ""] {
+        assert_eq!(app.introspect(&rp, bad).await, json!({"active": false}), "{bad}");
+    }
+    let ok = app.introspect(&rp, access).await;
+    assert_eq!(ok["active"], true);
+    assert_eq!(ok["client_id"], json!(rp.client_id));
+    assert_eq!(ok["username"], "alice");
+}
+
+#[tokio::test]
+async fn revocation_ends_access_and_refresh_tokens() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid").await;
+    let revoke = |t: String| {
+        app.client
+            .post(app.url("/oauth2/revoke"))
+            .basic_auth(&rp.client_id, rp.secret.as_deref())
+            .form(&[("token", t)])
+            .send()
+    };
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(revoke(access.into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.introspect(&rp, access).await["active"], false);
+
+    let r = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(revoke(r.into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(refresh(&app, &rp, r).await.status(), StatusCode::BAD_REQUEST);
+    // Unknown tokens are fine too (RFC 7009 §2.2).
+    assert_eq!(revoke("nothing".into()).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn client_credentials_gives_a_client_token_without_id_or_refresh_token() {
+    let app = spawn_app().await;
+    let rp = app
+        .register_client(json!({"grant_types": ["client_credentials"]}))
+        .await;
+    let res = app.token_request(&rp, &[("grant_type", "client_credentials")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = json_of(res).await;
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
+    let intro = app.introspect(&rp, body["access_token"].as_str().unwrap()).await;
+    assert_eq!(intro["active"], true);
+    assert_eq!(intro["sub"], json!(rp.client_id));
+
+    let public = app.register_client(json!({"token_endpoint_auth_method": "none"})).await;
+    let res = app
+        .token_request(&public, &[("grant_type", "client_credentials")])
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(res).await["error"], "unauthorized_client");
+}
+
+#[tokio::test]
+async fn a_public_client_uses_pkce_without_a_secret() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({"token_endpoint_auth_method": "none"})).await;
+    assert!(rp.secret.is_none());
+    let tokens = app.tokens_for(&rp, "alice", "openid").await;
+    assert!(tokens["id_token"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn groups_claim_can_list_ids_filtered_by_name_prefix() {
+    let app = spawn_app().await;
+    let alice = app.create_user_with_password("alice").await;
+    let admins = app.create_group("app-admins", &[&alice]).await;
+    app.create_group("eng", &[&alice]).await;
+    let rp = app
+        .register_client(json!({"groups_claim": "ids", "groups_prefix": "app-"}))
+        .await;
+    let tokens = app.tokens_for(&rp, "alice", "openid groups").await;
+    let claims = jwt_payload(tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["groups"], json!([admins]));
+    assert!(claims.get("name").is_none(), "no profile scope, no name");
+}
