@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_directory;
 mod m20261123_000003_create_audit_events;
+mod m20261123_000004_user_last_login;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_directory::Migration),
             Box::new(m20261123_000003_create_audit_events::Migration),
+            Box::new(m20261123_000004_user_last_login::Migration),
         ]
     }
 }
