@@ -5,7 +5,7 @@ use actix_web::{App, HttpServer, dev::Server, web};
 use migration::{Migrator, MigratorTrait};
 use tracing_actix_web::TracingLogger;
 
-use crate::{AppState, auth, config::Config, ops, scim, store::Store};
+use crate::{AppState, admin, auth, config::Config, ops, scim, store::Store};
 
 pub struct Application {
     port: u16,
@@ -37,12 +37,14 @@ impl Application {
         };
 
         let data = web::Data::new(state.clone());
+        let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .configure(ops::configure)
                 .configure(scim::configure)
+                .configure(admin::configure(max_body))
         })
         .listen(listener)?;
         if let Some(workers) = config.workers {
