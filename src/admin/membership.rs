@@ -118,6 +118,9 @@ async fn add_members(
     body: web::Json<Vec<String>>,
 ) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
+    if body.is_empty() {
+        return Ok(HttpResponse::NoContent().finish());
+    }
     let users = ident::users(&state.store, &body).await?;
     change(&state, &caller, group, MemberOp::Add(users)).await
 }

@@ -232,15 +232,19 @@ pub async fn json_of(res: Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// Asserts an RFC 7644 §3.12 error body and returns it.
-pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&str>) -> Value {
-    assert_eq!(res.status().as_u16(), status);
-    let ct = res
-        .headers()
+/// The response's `Content-Type`, or "".
+pub fn content_type(res: &Response) -> String {
+    res.headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// Asserts an RFC 7644 §3.12 error body and returns it.
+pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&str>) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let ct = content_type(&res);
     assert!(ct.starts_with(SCIM), "content type {ct}");
     let body = json_of(res).await;
     assert_eq!(body["schemas"], json!([ERROR_SCHEMA]));
@@ -263,12 +267,7 @@ pub fn seg(s: &str) -> String {
 /// Asserts an RFC 9457 problem body (`application/problem+json`) and returns it.
 pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert_eq!(res.status().as_u16(), status);
-    let ct = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let ct = content_type(&res);
     assert!(ct.starts_with("application/problem+json"), "content type {ct}");
     let body = json_of(res).await;
     assert_eq!(body["status"], json!(status), "{body}");
