@@ -83,12 +83,16 @@ async fn change(state: &AppState, caller: &Principal, group: Uuid, op: MemberOp)
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Adds a user to a group; adding a member again is a 204 too.
+/// Adds a user to a group; adding a member again is a 204 too (and writes nothing, so the
+/// group's version and ETag stay).
 #[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is a member"), Problems))]
 #[put("/groups/{group}/users/{user}")]
 async fn put_member(state: State, caller: Caller, path: web::Path<GroupUser>) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let user = ident::user(&state.store, &path.user).await?;
+    if state.store.groups().has_member(group, user).await? {
+        return Ok(HttpResponse::NoContent().finish());
+    }
     change(&state, &caller, group, MemberOp::Add(vec![user])).await
 }
 
@@ -99,6 +103,9 @@ async fn put_member(state: State, caller: Caller, path: web::Path<GroupUser>) ->
 async fn delete_member(state: State, caller: Caller, path: web::Path<GroupUser>) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let user = ident::user(&state.store, &path.user).await?;
+    if !state.store.groups().has_member(group, user).await? {
+        return Ok(HttpResponse::NoContent().finish());
+    }
     change(&state, &caller, group, MemberOp::Remove(vec![user])).await
 }
 

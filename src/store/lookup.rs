@@ -177,6 +177,14 @@ impl Groups<'_> {
             .await?)
     }
 
+    /// Is `member` a direct member of `group_id`? (One primary-key lookup.)
+    pub async fn has_member(&self, group_id: Uuid, member: Uuid) -> Result<bool, StoreError> {
+        let found = group_member::Entity::find_by_id((group_id, member))
+            .count(self.store.db())
+            .await?;
+        Ok(found > 0)
+    }
+
     /// Groups whose displayName contains `q` (case-insensitive).
     pub async fn search(
         &self,

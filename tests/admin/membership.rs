@@ -17,6 +17,32 @@ async fn put_adds_a_user_to_a_group_and_is_idempotent() {
 }
 
 #[tokio::test]
+async fn repeating_a_put_or_a_delete_changes_nothing_not_even_the_group_version() {
+    let app = spawn_app().await;
+    let (alice, eng) = (app.create_user("alice").await, app.create_group("eng", &[]).await);
+    let version = |g: serde_json::Value| g["meta"]["version"].clone();
+
+    app.add_member(&eng, &alice).await;
+    let after_add = version(json_of(app.get(&format!("/Groups/{eng}")).await).await);
+    app.add_member(&eng, &alice).await;
+    let after_repeat = version(json_of(app.get(&format!("/Groups/{eng}")).await).await);
+    app.remove_member(&eng, &alice).await;
+    let after_remove = version(json_of(app.get(&format!("/Groups/{eng}")).await).await);
+    app.remove_member(&eng, &alice).await;
+    let after_second_remove = version(json_of(app.get(&format!("/Groups/{eng}")).await).await);
+
+    assert_eq!(after_add, after_repeat);
+    assert_ne!(after_repeat, after_remove);
+    assert_eq!(after_remove, after_second_remove);
+    let adds = json_of(
+        app.admin("GET", &format!("/audit?group={eng}&action=member.add"), None)
+            .await,
+    )
+    .await;
+    assert_eq!(adds["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn delete_removes_the_user_from_one_group_and_keeps_the_user_and_their_other_groups() {
     let app = spawn_app().await;
     let alice = app.create_user("alice").await;
