@@ -6,7 +6,7 @@ use migration::{Migrator, MigratorTrait};
 use tracing_actix_web::TracingLogger;
 
 use crate::{
-    AppState, auth,
+    AppState, admin, auth,
     config::Config,
     oidc::{self, keys::KeyRing},
     ops, scim,
@@ -48,6 +48,7 @@ impl Application {
         };
 
         let data = web::Data::new(state.clone());
+        let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(TracingLogger::default())
@@ -55,6 +56,7 @@ impl Application {
                 .configure(ops::configure)
                 .configure(scim::configure)
                 .configure(oidc::configure)
+                .configure(admin::configure(max_body))
         })
         .listen(listener)?;
         if let Some(workers) = config.workers {

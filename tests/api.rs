@@ -1,5 +1,6 @@
 //! The one integration-test binary: every test starts the real server on a random port
 //! with a fresh database and talks HTTP to it.
+mod admin;
 mod common;
 mod oidc;
 mod ops;

@@ -24,6 +24,8 @@ pub struct Model {
     pub version: i64,
     pub created: DateTimeUtc,
     pub last_modified: DateTimeUtc,
+    /// The user's last successful sign-in, if any.
+    pub last_login: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_directory;
 mod m20261123_000002_oidc;
 mod m20261123_000003_create_audit_events;
+mod m20261123_000004_user_last_login;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_directory::Migration),
             Box::new(m20261123_000002_oidc::Migration),
             Box::new(m20261123_000003_create_audit_events::Migration),
+            Box::new(m20261123_000004_user_last_login::Migration),
         ]
     }
 }

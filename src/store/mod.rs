@@ -1,6 +1,7 @@
 //! All database access. Handlers call these functions; nothing else touches `entity`.
 pub mod audit;
 pub mod groups;
+pub mod lookup;
 pub mod members;
 pub mod oidc;
 pub mod tokens;

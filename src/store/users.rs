@@ -77,6 +77,7 @@ impl Users<'_> {
             version: Set(1),
             created: Set(now),
             last_modified: Set(now),
+            last_login: Set(None),
         }
         .insert(&tx)
         .await
@@ -178,6 +179,19 @@ impl Users<'_> {
 
     pub async fn list(&self, p: ListParams) -> Result<Page<user::Model>, StoreError> {
         super::list_page::<user::Entity>(self.store.db(), p, user::Column::Id).await
+    }
+
+    /// Records a successful sign-in. Not a change to the resource: no version bump, no audit event.
+    pub async fn record_login(&self, id: Uuid) -> Result<(), StoreError> {
+        let res = user::Entity::update_many()
+            .col_expr(user::Column::LastLogin, Expr::value(Some(Utc::now())))
+            .filter(user::COLUMN.id.eq(id))
+            .exec(self.store.db())
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
     }
 
     /// The user's groups, direct and inherited through nested groups (cycle-safe).

@@ -166,6 +166,44 @@ impl TestApp {
         ids
     }
 
+    /// An admin API request (`/api/v1{path}`) with the all-scopes token.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        self.admin_as(&self.token, method, path, body).await
+    }
+
+    /// An admin API request with the given token.
+    pub async fn admin_as(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method.parse().expect("method"), self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// `PUT /api/v1/groups/{group}/users/{user}` (identifiers are percent-encoded here).
+    pub async fn add_member(&self, group: &str, user: &str) -> Response {
+        let path = format!("/groups/{}/users/{}", seg(group), seg(user));
+        self.admin("PUT", &path, None).await
+    }
+
+    /// `DELETE /api/v1/groups/{group}/users/{user}`.
+    pub async fn remove_member(&self, group: &str, user: &str) -> Response {
+        let path = format!("/groups/{}/users/{}", seg(group), seg(user));
+        self.admin("DELETE", &path, None).await
+    }
+
+    /// Creates a user with the given emails and returns its id.
+    pub async fn create_user_with_emails(&self, user_name: &str, emails: &[&str]) -> String {
+        let mut body = user_json(user_name);
+        body["emails"] = emails.iter().map(|e| json!({"value": e})).collect();
+        let res = self.post("/Users", body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {user_name}");
+        json_of(res).await["id"].as_str().expect("id").to_owned()
+    }
+
     /// A token with only the given scopes.
     pub async fn token_with(&self, scopes: &[auth::Scope]) -> String {
         auth::tokens::create(&self.store, "test", scopes, None)
@@ -200,20 +238,47 @@ pub async fn json_of(res: Response) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
-/// Asserts an RFC 7644 §3.12 error body and returns it.
-pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&str>) -> Value {
-    assert_eq!(res.status().as_u16(), status);
-    let ct = res
-        .headers()
+/// The response's `Content-Type`, or "".
+pub fn content_type(res: &Response) -> String {
+    res.headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// Asserts an RFC 7644 §3.12 error body and returns it.
+pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&str>) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let ct = content_type(&res);
     assert!(ct.starts_with(SCIM), "content type {ct}");
     let body = json_of(res).await;
     assert_eq!(body["schemas"], json!([ERROR_SCHEMA]));
     assert_eq!(body["status"], json!(status.to_string()));
     assert_eq!(body["scimType"].as_str(), scim_type, "scimType in {body}");
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}
+
+/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
+pub fn seg(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Asserts an RFC 9457 problem body (`application/problem+json`) and returns it.
+pub async fn assert_problem(res: Response, status: u16) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let ct = content_type(&res);
+    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    let body = json_of(res).await;
+    assert_eq!(body["status"], json!(status), "{body}");
+    assert!(body["type"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
     body
 }

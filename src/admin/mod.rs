@@ -1,0 +1,87 @@
+//! The admin API under `/api/v1`: group membership, user and group lookup, API tokens, the
+//! audit log, and its own OpenAPI document. Errors are RFC 9457 problems (`problem.rs`).
+//!
+//! Every route needs a bearer token: reads (`GET`) need `admin:read` or `admin`, writes need
+//! `admin`. Only `/api/v1/openapi.json` is public.
+pub mod audit;
+pub mod directory;
+pub mod ident;
+pub mod membership;
+pub mod openapi;
+pub mod paging;
+pub mod problem;
+pub mod tokens;
+
+use actix_web::{
+    Error, HttpMessage, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    http::Method,
+    middleware::{Next, from_fn},
+    web,
+};
+use utoipa_actix_web::scope;
+
+use crate::{
+    AppState,
+    auth::{self, AuthError, Scope},
+};
+use problem::Problem;
+
+/// Mounts `/api/v1`; JSON bodies above `max_body` bytes are a 413 problem.
+pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let api = scope::scope("/api/v1")
+            .configure(membership::configure)
+            .configure(directory::configure)
+            .configure(tokens::configure)
+            .configure(audit::configure)
+            .service(openapi::openapi_json);
+        let doc = openapi::document(&api);
+        cfg.service(
+            api.app_data(web::Data::new(doc))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(max_body)
+                        .error_handler(problem::json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(problem::query_error))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(
+                        Problem::not_found("no such admin API endpoint (see /api/v1/openapi.json)")
+                            .typed(problem::NO_SUCH_ENDPOINT, "No such endpoint"),
+                    )
+                }))
+                .wrap(from_fn(require_admin)),
+        );
+    }
+}
+
+/// Authenticates the caller and checks the scope the method needs; the `Principal` goes
+/// into the request extensions for the handlers (`ReqData<Principal>`).
+async fn require_admin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.path() == "/api/v1/openapi.json" {
+        return next.call(req).await;
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+        .clone();
+    let needed = match *req.method() {
+        Method::GET | Method::HEAD => Scope::AdminRead,
+        _ => Scope::Admin,
+    };
+    match auth::authenticate(&state.store, req.headers()).await {
+        Ok(p) if p.has(needed) => {
+            req.extensions_mut().insert(p);
+            next.call(req).await
+        }
+        Ok(_) => Err(Problem::insufficient_scope(needed).into()),
+        Err(AuthError::Missing) => Err(Problem::unauthorized("a bearer token is required").into()),
+        Err(AuthError::Invalid) => Err(Problem::unauthorized("the bearer token is not valid").into()),
+        Err(AuthError::Store(e)) => Err(Problem::from(e).into()),
+    }
+}

@@ -1,0 +1,217 @@
+//! Finding users and groups by what people call them (id, userName, email, displayName),
+//! and keyset-paged searches over them. Used by the admin API.
+use std::collections::{BTreeSet, HashMap};
+
+use entity::{group, group_member, user, user_email};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+    sea_query::{Expr, Func, LikeExpr, Query},
+};
+use uuid::Uuid;
+
+use super::{StoreError, groups::Groups, users::Users};
+
+/// Parameter limit per statement, well under SQLite's and PostgreSQL's.
+const CHUNK: usize = 500;
+
+/// One page of a keyset-paged list: items after a cursor, in id order.
+#[derive(Debug)]
+pub struct KeysetPage<T> {
+    /// Every match, ignoring the cursor.
+    pub total: u64,
+    pub items: Vec<T>,
+    /// The last id of this page when more follow.
+    pub next: Option<Uuid>,
+}
+
+/// Counts `query`, then reads up to `limit` rows with `id > after`, ordered by `id`.
+async fn keyset<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    after: Option<Uuid>,
+    limit: u64,
+    id_of: impl Fn(&E::Model) -> Uuid,
+) -> Result<KeysetPage<E::Model>, StoreError>
+where
+    E::Model: Sync,
+{
+    let total = PaginatorTrait::count(query.clone(), db).await?;
+    let mut query = query;
+    if let Some(after) = after {
+        query = query.filter(id.gt(after));
+    }
+    let mut items = query.order_by_asc(id).limit(limit + 1).all(db).await?;
+    let next = if items.len() as u64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(&id_of)
+    } else {
+        None
+    };
+    Ok(KeysetPage { total, items, next })
+}
+
+/// `LIKE '%q%'` on an already lowercased expression, with `%`, `_` and `\` in `q` taken literally.
+fn contains(expr: impl Into<Expr>, q: &str) -> Expr {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    expr.into().like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+impl Users<'_> {
+    /// For each identifier, the users it names: by id; else by userName (case-insensitive,
+    /// unique); else by email (case-insensitive, possibly several users). Unknown → empty.
+    pub async fn resolve(&self, idents: &[String]) -> Result<HashMap<String, Vec<Uuid>>, StoreError> {
+        let db = self.store.db();
+        let mut by_id = BTreeSet::new();
+        let mut by_name = HashMap::new();
+        let mut by_email: HashMap<String, BTreeSet<Uuid>> = HashMap::new();
+        for chunk in idents.chunks(CHUNK) {
+            let ids: Vec<Uuid> = chunk.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect();
+            let lower: Vec<String> = chunk.iter().map(|s| s.to_lowercase()).collect();
+            let found: Vec<Uuid> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .filter(user::Column::Id.is_in(ids))
+                .into_tuple()
+                .all(db)
+                .await?;
+            by_id.extend(found);
+            let names: Vec<(Uuid, String)> = user::Entity::find()
+                .select_only()
+                .columns([user::Column::Id, user::Column::UserNameCi])
+                .filter(user::Column::UserNameCi.is_in(lower.clone()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            by_name.extend(names.into_iter().map(|(id, name)| (name, id)));
+            let emails: Vec<(Uuid, String)> = user_email::Entity::find()
+                .select_only()
+                .columns([user_email::Column::UserId, user_email::Column::ValueCi])
+                .filter(user_email::Column::ValueCi.is_in(lower))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, email) in emails {
+                by_email.entry(email).or_default().insert(id);
+            }
+        }
+        let pick = |ident: &String| {
+            let lower = ident.to_lowercase();
+            match Uuid::parse_str(ident).ok().filter(|id| by_id.contains(id)) {
+                Some(id) => vec![id],
+                None => match by_name.get(&lower) {
+                    Some(id) => vec![*id],
+                    None => by_email
+                        .get(&lower)
+                        .map(|s| s.iter().copied().collect())
+                        .unwrap_or_default(),
+                },
+            }
+        };
+        Ok(idents.iter().map(|i| (i.clone(), pick(i))).collect())
+    }
+
+    /// Users whose userName, displayName or an email contains `q` (case-insensitive).
+    pub async fn search(
+        &self,
+        q: Option<&str>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<KeysetPage<user::Model>, StoreError> {
+        let mut query = user::Entity::find();
+        if let Some(q) = q.filter(|q| !q.is_empty()) {
+            let with_email = Query::select()
+                .column(user_email::Column::UserId)
+                .from(user_email::Entity)
+                .and_where(contains(Expr::col(user_email::Column::ValueCi), q))
+                .to_owned();
+            query = query.filter(
+                Condition::any()
+                    .add(contains(Expr::col(user::Column::UserNameCi), q))
+                    .add(contains(Func::lower(Expr::col(user::Column::DisplayName)), q))
+                    .add(user::Column::Id.in_subquery(with_email)),
+            );
+        }
+        keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await
+    }
+
+    /// Emails of the given users, in their stored order.
+    pub async fn emails_of(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+        let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let rows = user_email::Entity::find()
+                .filter(user_email::Column::UserId.is_in(chunk.to_vec()))
+                .order_by_asc(user_email::Column::UserId)
+                .order_by_asc(user_email::Column::Position)
+                .all(self.store.db())
+                .await?;
+            for r in rows {
+                out.entry(r.user_id).or_default().push(r.value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Groups<'_> {
+    /// The groups an identifier names: by id, else by displayName (case-insensitive; may be several).
+    pub async fn resolve(&self, ident: &str) -> Result<Vec<Uuid>, StoreError> {
+        let db = self.store.db();
+        if let Ok(id) = Uuid::parse_str(ident)
+            && group::Entity::find_by_id(id).count(db).await? > 0
+        {
+            return Ok(vec![id]);
+        }
+        Ok(group::Entity::find()
+            .select_only()
+            .column(group::Column::Id)
+            .filter(group::COLUMN.display_name_ci.eq(ident.to_lowercase()))
+            .order_by_asc(group::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?)
+    }
+
+    /// Is `member` a direct member of `group_id`? (One primary-key lookup.)
+    pub async fn has_member(&self, group_id: Uuid, member: Uuid) -> Result<bool, StoreError> {
+        let found = group_member::Entity::find_by_id((group_id, member))
+            .count(self.store.db())
+            .await?;
+        Ok(found > 0)
+    }
+
+    /// Groups whose displayName contains `q` (case-insensitive).
+    pub async fn search(
+        &self,
+        q: Option<&str>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<KeysetPage<group::Model>, StoreError> {
+        let mut query = group::Entity::find();
+        if let Some(q) = q.filter(|q| !q.is_empty()) {
+            query = query.filter(contains(Expr::col(group::Column::DisplayNameCi), q));
+        }
+        keyset(self.store.db(), query, group::Column::Id, after, limit, |g| g.id).await
+    }
+
+    /// The users that are direct members of a group, keyset-paged on the member id.
+    pub async fn member_users(
+        &self,
+        group_id: Uuid,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<KeysetPage<user::Model>, StoreError> {
+        let members = Query::select()
+            .column(group_member::Column::MemberId)
+            .from(group_member::Entity)
+            .and_where(group_member::Column::GroupId.eq(group_id))
+            .to_owned();
+        let query = user::Entity::find().filter(user::Column::Id.in_subquery(members));
+        keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await
+    }
+}

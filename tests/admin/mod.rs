@@ -1,0 +1,9 @@
+//! The admin API under `/api/v1`.
+mod audit;
+mod auth;
+mod directory;
+mod errors;
+mod identifiers;
+mod membership;
+mod openapi;
+mod tokens;

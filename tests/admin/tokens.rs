@@ -1,0 +1,98 @@
+use serde_json::json;
+
+use crate::common::{assert_problem, json_of, spawn_app};
+
+#[tokio::test]
+async fn a_created_token_is_shown_once_and_works_with_its_scopes() {
+    let app = spawn_app().await;
+
+    let res = app
+        .admin(
+            "POST",
+            "/tokens",
+            Some(json!({"name": "reporting", "scopes": ["admin:read"]})),
+        )
+        .await;
+
+    assert_eq!(res.status(), 201);
+    let created = json_of(res).await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(created["name"], "reporting");
+    assert_eq!(created["scopes"], json!(["admin:read"]));
+    assert_eq!(app.admin_as(&secret, "GET", "/groups", None).await.status(), 200);
+    assert_problem(
+        app.admin_as(
+            &secret,
+            "POST",
+            "/tokens",
+            Some(json!({"name": "x", "scopes": ["admin"]})),
+        )
+        .await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tokens_are_listed_with_name_scopes_created_and_last_used_but_never_secrets() {
+    let app = spawn_app().await;
+    let created = json_of(
+        app.admin(
+            "POST",
+            "/tokens",
+            Some(json!({"name": "ci", "scopes": ["scim", "admin"]})),
+        )
+        .await,
+    )
+    .await;
+    let secret = created["secret"].as_str().unwrap();
+    app.admin_as(secret, "GET", "/users", None).await;
+
+    let res = app.admin("GET", "/tokens", None).await;
+
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        !text.contains(secret) && !text.contains("hash") && !text.contains("secret"),
+        "{text}"
+    );
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ci = list.as_array().unwrap().iter().find(|t| t["name"] == "ci").unwrap();
+    assert_eq!(ci["id"], created["id"]);
+    assert_eq!(ci["scopes"], json!(["scim", "admin"]));
+    assert!(ci["created"].is_string());
+    assert!(ci["last_used"].is_string(), "{ci}");
+}
+
+#[tokio::test]
+async fn invalid_scopes_or_names_are_a_400_problem() {
+    let app = spawn_app().await;
+
+    for body in [
+        json!({"name": "x", "scopes": ["root"]}),
+        json!({"name": "x", "scopes": []}),
+        json!({"name": "x", "scopes": ["admin scim"]}),
+        json!({"name": "  ", "scopes": ["admin"]}),
+        json!({"scopes": ["admin"]}),
+    ] {
+        assert_problem(app.admin("POST", "/tokens", Some(body)).await, 400).await;
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_and_revoking_again_is_404() {
+    let app = spawn_app().await;
+    let created = json_of(
+        app.admin("POST", "/tokens", Some(json!({"name": "tmp", "scopes": ["admin"]})))
+            .await,
+    )
+    .await;
+    let (id, secret) = (created["id"].as_str().unwrap(), created["secret"].as_str().unwrap());
+
+    let res = app.admin("DELETE", &format!("/tokens/{id}"), None).await;
+
+    assert_eq!(res.status(), 204);
+    assert_problem(app.admin_as(secret, "GET", "/users", None).await, 401).await;
+    assert_problem(app.admin("DELETE", &format!("/tokens/{id}"), None).await, 404).await;
+    assert_problem(app.admin("DELETE", "/tokens/not-a-uuid", None).await, 404).await;
+}
