@@ -299,6 +299,7 @@ pub async fn authorize_post_handler(
             ));
         }
     };
+    state.store.users().record_login(user.id).await?;
     let now = Utc::now();
     let session = random_secret();
     state

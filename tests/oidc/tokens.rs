@@ -171,3 +171,15 @@ async fn groups_claim_can_list_ids_filtered_by_name_prefix() {
     assert_eq!(claims["groups"], json!([admins]));
     assert!(claims.get("name").is_none(), "no profile scope, no name");
 }
+
+#[tokio::test]
+async fn signing_in_records_the_last_login_shown_by_the_admin_api() {
+    let app = spawn_app().await;
+    let rp = app.register_client(json!({})).await;
+    app.create_user_with_password("lastlogin").await;
+    let before = json_of(app.admin("GET", "/users/lastlogin", None).await).await;
+    assert!(before["last_login"].is_null());
+    app.tokens_for(&rp, "lastlogin", "openid").await;
+    let after = json_of(app.admin("GET", "/users/lastlogin", None).await).await;
+    assert!(after["last_login"].is_string(), "{after}");
+}
