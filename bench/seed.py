@@ -52,7 +52,16 @@ def add_members(gid, ids):
 add_members(big_group, users[:big])
 add_members(mid_group, users[:10000])
 add_members(small_group, users[:10])
+# An OIDC client for the token benchmarks (RFC 7591, with the admin token).
+reg = urllib.request.Request(base.replace("/scim/v2", "/oauth2/register"), method="POST",
+                             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                             data=json.dumps({"client_name": "bench", "redirect_uris": ["http://127.0.0.1/cb"],
+                                              "grant_types": ["authorization_code", "refresh_token", "client_credentials"]}).encode())
+with urllib.request.urlopen(reg, timeout=60) as r:
+    client = json.loads(r.read())
 os.makedirs(out, exist_ok=True)
+with open(f"{out}/client.txt", "w") as f:
+    f.write(f"{client['client_id']}\n{client['client_secret']}\n")
 with open(f"{out}/users.txt", "w") as f:
     f.write("\n".join(users) + "\n")
 with open(f"{out}/spare.txt", "w") as f:

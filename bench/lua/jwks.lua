@@ -1,0 +1,3 @@
+request = function()
+  return wrk.format("GET", "/oauth2/jwks")
+end
