@@ -1,0 +1,3 @@
+//! Robustness: concurrent writers, SIGKILL mid-load, metrics, and several replicas on one
+//! PostgreSQL database.
+mod concurrency;
