@@ -1,3 +1,5 @@
 //! Robustness: concurrent writers, SIGKILL mid-load, metrics, and several replicas on one
 //! PostgreSQL database.
 mod concurrency;
+mod crash;
+mod process;
