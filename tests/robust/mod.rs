@@ -2,4 +2,5 @@
 //! PostgreSQL database.
 mod concurrency;
 mod crash;
+mod metrics;
 mod process;

@@ -27,6 +27,18 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts `scimitar serve` and waits (at most 60 s) until `/healthz` answers.
     pub async fn start(database_url: &str, token: &str, extra_env: &[(&str, &str)]) -> Server {
+        let logs = std::env::var_os("TEST_LOG").is_some();
+        let stderr = if logs { Stdio::inherit() } else { Stdio::null() };
+        Self::start_with_stderr(database_url, token, extra_env, stderr).await
+    }
+
+    /// Like `start`, with the process's stderr (its logs) going to `stderr`.
+    pub async fn start_with_stderr(
+        database_url: &str,
+        token: &str,
+        extra_env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Server {
         let port = free_port();
         let logs = std::env::var_os("TEST_LOG").is_some();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_scimitar"));
@@ -37,7 +49,7 @@ impl Server {
             .env("SCIMITAR_WORKERS", "2")
             .env("RUST_LOG", if logs { "info" } else { "warn" })
             .stdout(Stdio::null())
-            .stderr(if logs { Stdio::inherit() } else { Stdio::null() });
+            .stderr(stderr);
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
