@@ -4,3 +4,4 @@ mod concurrency;
 mod crash;
 mod metrics;
 mod process;
+mod replicas;

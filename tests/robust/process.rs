@@ -24,6 +24,16 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Runs the binary with `args` against `database_url` and waits for it to exit.
+pub fn run_cli(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_scimitar"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the scimitar binary")
+}
+
 impl Server {
     /// Starts `scimitar serve` and waits (at most 60 s) until `/healthz` answers.
     pub async fn start(database_url: &str, token: &str, extra_env: &[(&str, &str)]) -> Server {
