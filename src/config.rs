@@ -65,6 +65,10 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_KEYS_RELOAD_SECONDS", default_value_t = 60)]
     pub keys_reload_seconds: u64,
 
+    /// Serve Prometheus metrics at `GET /metrics` (no authentication; `false` gives 404).
+    #[arg(long, env = "SCIMITAR_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+
     /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
     #[arg(skip = true)]
     pub handle_signals: bool,
@@ -89,6 +93,7 @@ impl Config {
             login_attempts_per_minute: 10,
             client_requests_per_minute: 1200,
             keys_reload_seconds: 60,
+            metrics: true,
             handle_signals: true,
         }
     }

@@ -5,6 +5,7 @@ pub mod admin; // admin API under /api/v1 (membership, tokens, audit, OpenAPI)
 pub mod auth; // bearer tokens, scopes, password hashing
 pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`
 pub mod db; // connection set-up for SQLite and PostgreSQL
+pub mod metrics; // Prometheus metrics and the request-tracking middleware
 pub mod oidc; // OpenID Connect provider under /oauth2 and /.well-known
 pub mod ops; // /healthz, /readyz
 pub mod scim; // SCIM 2.0 protocol under /scim/v2

@@ -45,12 +45,23 @@ impl Application {
             issuer: issuer.into(),
             keys: Arc::new(keys),
             limits: Arc::default(),
+            metrics: Arc::default(),
         };
+        // Histogram samples are drained on every scrape; this bounds memory when nobody scrapes.
+        let metrics = state.metrics.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                metrics.run_upkeep();
+            }
+        });
 
         let data = web::Data::new(state.clone());
         let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .configure(ops::configure)

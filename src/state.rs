@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use crate::{
     config::Config,
+    metrics::Metrics,
     oidc::{keys::KeyRing, ratelimit::RateLimiter},
     store::Store,
 };
@@ -17,6 +18,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Login and client request counters (in memory, per process).
     pub limits: Arc<RateLimiter>,
+    /// Prometheus metrics of this process (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

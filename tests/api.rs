@@ -4,4 +4,5 @@ mod admin;
 mod common;
 mod oidc;
 mod ops;
+mod robust;
 mod scim;

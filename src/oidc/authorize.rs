@@ -271,6 +271,7 @@ pub async fn authorize_post_handler(
             )
         });
     if let Err(wait) = limited {
+        state.metrics.login_failure("rate_limited");
         let mut res = login_page::message(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts",
@@ -287,6 +288,7 @@ pub async fn authorize_post_handler(
         Some(u) if ok && u.active && u.password_hash.is_some() => u,
         _ => {
             let _ = state.limits.hit(&user_key, state.config.login_attempts_per_minute);
+            state.metrics.login_failure("invalid_credentials");
             let p = form.params.hidden();
             return Ok(login_page::login(
                 StatusCode::UNAUTHORIZED,

@@ -51,8 +51,19 @@ pub async fn token_handler(
         "client_credentials" => grants::client_credentials::exchange(&state, &client, &form).await?,
         _ => return Err(OAuthError::unsupported_grant_type("unsupported grant_type")),
     };
+    state.metrics.token_issued(grant_name(grant));
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(body))
+}
+
+/// The grant as a `'static` metrics label (only grants that got past the dispatch above).
+fn grant_name(grant: &str) -> &'static str {
+    match grant {
+        "authorization_code" => "authorization_code",
+        "refresh_token" => "refresh_token",
+        "client_credentials" => "client_credentials",
+        _ => "other",
+    }
 }

@@ -30,28 +30,44 @@ impl Drop for TestApp {
 }
 
 async fn database_url() -> (String, Option<std::path::PathBuf>) {
-    match std::env::var("SCIMITAR_TEST_DATABASE_URL") {
-        Ok(admin_url) if !admin_url.is_empty() => {
-            let name = format!("scimitar_test_{}", Uuid::new_v4().simple());
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("connect to the test PostgreSQL server");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            let base = admin_url
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .expect("URL with a database name");
-            (format!("{base}/{name}"), None)
-        }
-        _ => {
-            let path = std::env::temp_dir().join(format!("scimitar-test-{}.db", Uuid::new_v4()));
-            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+    match postgres_test_url() {
+        Some(admin_url) => (fresh_postgres_database(&admin_url).await, None),
+        None => {
+            let (url, path) = temp_sqlite_url();
+            (url, Some(path))
         }
     }
+}
+
+/// `SCIMITAR_TEST_DATABASE_URL`, when set and not empty.
+pub fn postgres_test_url() -> Option<String> {
+    std::env::var("SCIMITAR_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Creates a new uuid-named database on the server of `admin_url` and returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
+    let name = format!("scimitar_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// A URL for a new SQLite file in the temp directory, and the file's path.
+pub fn temp_sqlite_url() -> (String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("scimitar-test-{}.db", Uuid::new_v4()));
+    (format!("sqlite://{}?mode=rwc", path.display()), path)
 }
 
 pub async fn spawn_app() -> TestApp {

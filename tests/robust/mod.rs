@@ -1,0 +1,7 @@
+//! Robustness: concurrent writers, SIGKILL mid-load, metrics, and several replicas on one
+//! PostgreSQL database.
+mod concurrency;
+mod crash;
+mod metrics;
+mod process;
+mod replicas;
