@@ -59,7 +59,61 @@ reg = urllib.request.Request(base.replace("/scim/v2", "/oauth2/register"), metho
                                               "grant_types": ["authorization_code", "refresh_token", "client_credentials"]}).encode())
 with urllib.request.urlopen(reg, timeout=60) as r:
     client = json.loads(r.read())
+
+
+# A user with a password in 50 groups signs in once (authorization code flow, login form with
+# its CSRF cookie); later codes come from the login session. Each code becomes one refresh
+# token family for the refresh scenario: wrk keeps one rotating token per family.
+import http.cookiejar, re, urllib.parse
+oidc_user = call("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "oidc.user",
+                                     "password": "bench-password-1", "emails": [{"value": "oidc.user@example.com"}]})["id"]
+for g in groups[:50]:
+    call("PATCH", f"/Groups/{g}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                   "Operations": [{"op": "add", "path": "members", "value": [{"value": oidc_user}]}]})
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+jar = http.cookiejar.CookieJar()
+browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+root = base.replace("/scim/v2", "")
+params = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": "http://127.0.0.1/cb",
+          "scope": "openid profile email groups offline_access", "state": "s", "nonce": "n"}
+auth_url = root + "/oauth2/authorize?" + urllib.parse.urlencode(params)
+
+
+def code_from(resp_or_err):
+    loc = resp_or_err.headers["Location"]
+    return urllib.parse.parse_qs(urllib.parse.urlparse(loc).query)["code"][0]
+
+
+page = browser.open(auth_url, timeout=60).read().decode()
+csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+form = dict(params, username="oidc.user", password="bench-password-1", csrf=csrf)
+try:
+    browser.open(urllib.request.Request(root + "/oauth2/authorize", data=urllib.parse.urlencode(form).encode()), timeout=60)
+    sys.exit("login did not redirect")
+except urllib.error.HTTPError as e:
+    codes = [code_from(e)]
+for _ in range(127):
+    try:
+        browser.open(auth_url, timeout=60)
+        sys.exit("authorize did not redirect")
+    except urllib.error.HTTPError as e:
+        codes.append(code_from(e))
+refresh_tokens = []
+for c in codes:
+    req = urllib.request.Request(root + "/oauth2/token", method="POST", data=urllib.parse.urlencode({
+        "grant_type": "authorization_code", "code": c, "redirect_uri": "http://127.0.0.1/cb",
+        "client_id": client["client_id"], "client_secret": client["client_secret"]}).encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        refresh_tokens.append(json.loads(r.read())["refresh_token"])
 os.makedirs(out, exist_ok=True)
+with open(f"{out}/refresh.txt", "w") as f:
+    f.write("\n".join(refresh_tokens) + "\n")
 with open(f"{out}/client.txt", "w") as f:
     f.write(f"{client['client_id']}\n{client['client_secret']}\n")
 with open(f"{out}/users.txt", "w") as f:

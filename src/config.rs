@@ -65,6 +65,11 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_KEYS_RELOAD_SECONDS", default_value_t = 60)]
     pub keys_reload_seconds: u64,
 
+    /// Seconds a request may take from its first byte to its answer, body upload included;
+    /// slower requests (a slowloris body, say) are answered 408 and their work is rolled back.
+    #[arg(long, env = "SCIMITAR_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+
     /// Serve Prometheus metrics at `GET /metrics` (no authentication; `false` gives 404).
     #[arg(long, env = "SCIMITAR_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,
@@ -93,6 +98,7 @@ impl Config {
             login_attempts_per_minute: 10,
             client_requests_per_minute: 1200,
             keys_reload_seconds: 60,
+            request_timeout_seconds: 30,
             metrics: true,
             handle_signals: true,
         }

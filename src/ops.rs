@@ -1,7 +1,16 @@
-//! Operational endpoints: liveness, readiness and metrics.
-use actix_web::{HttpResponse, web};
+//! Operational endpoints (liveness, readiness, metrics) and the request deadline.
+use std::time::Duration;
 
-use crate::AppState;
+use actix_web::{
+    Error, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    http::{ConnectionType, StatusCode},
+    middleware::Next,
+    web,
+};
+
+use crate::{AppState, admin::problem::Problem, oidc::error::OAuthError, scim::error::ScimError};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
@@ -33,5 +42,58 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable().json(serde_json::json!({"status": "unavailable"}))
         }
+    }
+}
+
+/// Every request must be answered within `request_timeout_seconds` of its headers, body upload
+/// included: a client that trickles its body (slowloris) gets a 408 in its surface's error
+/// format and the connection closes. Dropping the handler rolls back its open transaction.
+pub async fn deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let secs = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(30, |s| s.config.request_timeout_seconds);
+    let path = req.path().to_owned();
+    match tokio::time::timeout(Duration::from_secs(secs), next.call(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(path, secs, "request timed out");
+            Err(TimedOut { path, secs }.into())
+        }
+    }
+}
+
+#[derive(Debug)]
+struct TimedOut {
+    path: String,
+    secs: u64,
+}
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the request was not complete within {} s", self.secs)
+    }
+}
+
+impl ResponseError for TimedOut {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::REQUEST_TIMEOUT
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let (status, detail) = (self.status_code(), self.to_string());
+        let mut res = if self.path.starts_with("/scim/") {
+            ScimError::new(status, None, detail).error_response()
+        } else if self.path.starts_with("/api/") {
+            Problem::new(status, detail).error_response()
+        } else if self.path.starts_with("/oauth2/") {
+            OAuthError::with_status(status, "invalid_request", detail).error_response()
+        } else {
+            HttpResponse::build(status).json(serde_json::json!({"error": detail}))
+        };
+        res.head_mut().set_connection_type(ConnectionType::Close);
+        res
     }
 }

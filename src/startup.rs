@@ -61,6 +61,7 @@ impl Application {
         let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(ops::deadline))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
@@ -69,6 +70,11 @@ impl Application {
                 .configure(oidc::configure)
                 .configure(admin::configure(max_body))
         })
+        // Request headers must arrive within 5 s (or the request deadline, if shorter); the
+        // body is covered by `ops::deadline`.
+        .client_request_timeout(std::time::Duration::from_secs(
+            config.request_timeout_seconds.clamp(1, 5),
+        ))
         .listen(listener)?;
         if let Some(workers) = config.workers {
             server = server.workers(workers);

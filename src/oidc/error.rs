@@ -27,7 +27,7 @@ impl std::fmt::Display for OAuthError {
 }
 
 impl OAuthError {
-    fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+    pub fn with_status(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
         OAuthError {
             status,
             error,
@@ -39,12 +39,12 @@ impl OAuthError {
 
     /// 400 `invalid_request`.
     pub fn invalid_request(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+        Self::with_status(StatusCode::BAD_REQUEST, "invalid_request", d)
     }
 
     /// 401 `invalid_client`; `basic` adds `WWW-Authenticate: Basic` (the client used it).
     pub fn invalid_client(d: impl Into<String>, basic: bool) -> Self {
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_client", d);
+        let mut e = Self::with_status(StatusCode::UNAUTHORIZED, "invalid_client", d);
         e.challenge = Some(if basic {
             "Basic realm=\"scimitar\""
         } else {
@@ -55,44 +55,44 @@ impl OAuthError {
 
     /// 400 `invalid_grant`: bad, expired, used or revoked code or refresh token.
     pub fn invalid_grant(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+        Self::with_status(StatusCode::BAD_REQUEST, "invalid_grant", d)
     }
 
     /// 400 `unauthorized_client`: the client may not use this grant.
     pub fn unauthorized_client(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
+        Self::with_status(StatusCode::BAD_REQUEST, "unauthorized_client", d)
     }
 
     /// 400 `unsupported_grant_type`.
     pub fn unsupported_grant_type(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
+        Self::with_status(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
     }
 
     /// 400 `invalid_scope`.
     pub fn invalid_scope(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", d)
+        Self::with_status(StatusCode::BAD_REQUEST, "invalid_scope", d)
     }
 
     /// 400 `invalid_redirect_uri` / `invalid_client_metadata` (RFC 7591 §3.2.2).
     pub fn invalid_metadata(error: &'static str, d: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, error, d)
+        Self::with_status(StatusCode::BAD_REQUEST, error, d)
     }
 
     /// 401 `invalid_token` with a Bearer challenge (RFC 6750 §3.1).
     pub fn invalid_token(d: impl Into<String>) -> Self {
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_token", d);
+        let mut e = Self::with_status(StatusCode::UNAUTHORIZED, "invalid_token", d);
         e.challenge = Some("Bearer error=\"invalid_token\"");
         e
     }
 
     /// 403 `insufficient_scope`.
     pub fn insufficient_scope(d: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "insufficient_scope", d)
+        Self::with_status(StatusCode::FORBIDDEN, "insufficient_scope", d)
     }
 
     /// 429 with `Retry-After`.
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let mut e = Self::new(
+        let mut e = Self::with_status(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
             "too many requests; retry later",
@@ -104,7 +104,7 @@ impl OAuthError {
     /// 500 `server_error`; the cause is logged, never sent.
     pub fn server_error(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error.cause_chain = %cause, "OIDC request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
+        Self::with_status(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "internal error")
     }
 }
 

@@ -3,6 +3,8 @@ pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod filter;
+#[cfg(test)]
+mod fuzz;
 pub mod groups;
 pub mod ingest;
 pub mod me;

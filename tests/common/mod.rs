@@ -71,6 +71,11 @@ pub fn temp_sqlite_url() -> (String, std::path::PathBuf) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// `spawn_app`, with `tweak` applied to the configuration first (small limits, short timeouts).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // `TEST_LOG=1 cargo test …` shows the server's logs.
     if std::env::var_os("TEST_LOG").is_some() {
         scimitar::telemetry::init();
@@ -86,6 +91,7 @@ pub async fn spawn_app() -> TestApp {
     config.max_body_bytes = 64 * 1024;
     // Follow key rotation at once (production: every minute).
     config.keys_reload_seconds = 0;
+    tweak(&mut config);
     let app = Application::build(config).await.expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();

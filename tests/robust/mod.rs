@@ -2,6 +2,7 @@
 //! PostgreSQL database.
 mod concurrency;
 mod crash;
+mod hostile;
 mod metrics;
 mod process;
 mod replicas;

@@ -1,0 +1,22 @@
+-- POST /oauth2/token, grant_type=refresh_token (client_secret_basic) for a user in 50 groups;
+-- the scope includes `groups`, so every answer carries a new ID token with the groups claim.
+-- Refresh tokens rotate: each answer's new token goes back into the pool for a later request.
+-- The pool holds more token families than wrk has connections, so it never runs dry.
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+local f = io.open(dir .. "/client.txt")
+local id, secret = f:read("*l"), f:read("*l")
+f:close()
+local pool = lines("refresh.txt")
+local headers = {
+  ["Authorization"] = "Basic " .. b64(id .. ":" .. secret),
+  ["Content-Type"] = "application/x-www-form-urlencoded",
+}
+request = function()
+  -- An empty pool (only after failures, which wrk counts) sends a token the server refuses.
+  local t = table.remove(pool, 1) or "exhausted"
+  return wrk.format("POST", "/oauth2/token", headers, "grant_type=refresh_token&refresh_token=" .. t)
+end
+response = function(status, _, body)
+  local t = body:match('"refresh_token"%s*:%s*"([^"]+)"')
+  if t then pool[#pool + 1] = t end
+end
