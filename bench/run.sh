@@ -5,6 +5,7 @@
 #   bench/run.sh [USERS=1000] [GROUPS=100] [BIG_GROUP_MEMBERS=USERS]
 #   DB=postgres bench/run.sh 100000     # fresh database through $BENCH_PG_URL
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
+#   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
 #
 # Needs: wrk (apt-get install wrk), python3, curl.
 set -euo pipefail
@@ -52,6 +53,7 @@ export BENCH_TOKEN="$token" BENCH_DIR="$work" BENCH_LUA="$root/bench/lua" BENCH_
 scenario() {
   local name=$1 script=$2
   shift 2
+  grep -qE "${ONLY:-.}" <<<"$name" || return 0
   local out
   out=$(env "$@" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$root/bench/lua/$script" "http://127.0.0.1:$PORT")
   local rps p50 p99 errors
