@@ -49,13 +49,15 @@ echo "seeding took $(echo "$seed_end - $seed_start" | bc) s" >&2
 
 export BENCH_TOKEN="$token" BENCH_DIR="$work" BENCH_LUA="$root/bench/lua" BENCH_USERS="$N"
 
-# Runs one scenario; prints: | name | req/s | p50 | p99 | errors |
+# Runs one scenario; prints: | name | req/s | p50 | p99 | errors |. Arguments after the
+# script: an optional C=n (connections for this scenario), then environment for the script.
 scenario() {
   local name=$1 script=$2
   shift 2
   grep -qE "${ONLY:-.}" <<<"$name" || return 0
-  local out
-  out=$(env "$@" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$root/bench/lua/$script" "http://127.0.0.1:$PORT")
+  local out conns=$CONNS
+  if [[ ${1:-} == C=* ]]; then conns=${1#C=}; shift; fi
+  out=$(env "$@" wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -s "$root/bench/lua/$script" "http://127.0.0.1:$PORT")
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -75,6 +77,8 @@ scenario "page through all users (cursor, 100/page)" cursor.lua
 scenario "GET group of $(( N < 10000 ? N : 10000 )) members" get_group.lua GROUP=mid
 scenario "PATCH one member, $BIG-member group" patch_member.lua GROUP=big
 scenario "PATCH one member, 10-member group" patch_member.lua GROUP=small
+scenario "PATCH one member, $BIG-member group, 4 connections" patch_member.lua C=4 GROUP=big
+scenario "PATCH one member, 10-member group, 4 connections" patch_member.lua C=4 GROUP=small
 scenario "POST /Users" create_user.lua
 scenario "token: client_credentials (${SCIMITAR_SIGNING_ALG:-RS256})" client_credentials.lua
 scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua

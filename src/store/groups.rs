@@ -51,14 +51,14 @@ impl Groups<'_> {
             created: Set(now),
             last_modified: Set(now),
         }
-        .insert(&tx)
+        .insert(&*tx)
         .await?;
-        let resolved = members::resolve(&tx, member_ids).await?;
-        let added = members::add(&tx, id, &resolved).await?;
+        let resolved = members::resolve(&*tx, member_ids).await?;
+        let added = members::add(&*tx, id, &resolved).await?;
         let mut events =
             vec![Event::group("group.create", id).with_detail(serde_json::json!({"displayName": model.display_name}))];
         events.extend(added.into_iter().map(|m| Event::member("member.add", id, m)));
-        audit::record(&tx, actor, events).await?;
+        audit::record(&*tx, actor, events).await?;
         tx.commit().await?;
         Ok(model)
     }
@@ -82,7 +82,7 @@ impl Groups<'_> {
         let tx = self.store.write_tx().await?;
         let cur = group::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await
             .map_err(StoreError::from)?
             .ok_or(StoreError::NotFound("group"))?;
@@ -94,16 +94,16 @@ impl Groups<'_> {
         for op in ops {
             let (action, changed) = match op {
                 MemberOp::Add(ids) => {
-                    let resolved = members::resolve(&tx, &ids).await?;
-                    ("member.add", members::add(&tx, id, &resolved).await?)
+                    let resolved = members::resolve(&*tx, &ids).await?;
+                    ("member.add", members::add(&*tx, id, &resolved).await?)
                 }
                 MemberOp::Remove(ids) => (
                     "member.remove",
-                    members::remove(&tx, id, &ids).await.map_err(StoreError::from)?,
+                    members::remove(&*tx, id, &ids).await.map_err(StoreError::from)?,
                 ),
                 MemberOp::RemoveAll => (
                     "member.remove",
-                    members::remove_all(&tx, id).await.map_err(StoreError::from)?,
+                    members::remove_all(&*tx, id).await.map_err(StoreError::from)?,
                 ),
             };
             events.extend(changed.into_iter().map(|m| Event::member(action, id, m)));
@@ -120,8 +120,8 @@ impl Groups<'_> {
         }
         row.version = Set(cur.version + 1);
         row.last_modified = Set(Utc::now());
-        let model = row.update(&tx).await.map_err(StoreError::from)?;
-        audit::record(&tx, actor, events).await.map_err(StoreError::from)?;
+        let model = row.update(&*tx).await.map_err(StoreError::from)?;
+        audit::record(&*tx, actor, events).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }
@@ -131,22 +131,22 @@ impl Groups<'_> {
         let tx = self.store.write_tx().await?;
         let cur = group::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await?
             .ok_or(StoreError::NotFound("group"))?;
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
-        let parents = members::remove_member_everywhere(&tx, id).await?;
-        let children = members::remove_all(&tx, id).await?;
+        let parents = members::remove_member_everywhere(&*tx, id).await?;
+        let children = members::remove_all(&*tx, id).await?;
         let mut events: Vec<Event> = parents
             .into_iter()
             .map(|p| Event::member("member.remove", p, id))
             .collect();
         events.extend(children.into_iter().map(|m| Event::member("member.remove", id, m)));
         events.push(Event::group("group.delete", id).with_detail(serde_json::json!({"displayName": cur.display_name})));
-        audit::record(&tx, actor, events).await?;
-        group::Entity::delete_by_id(id).exec(&tx).await?;
+        audit::record(&*tx, actor, events).await?;
+        group::Entity::delete_by_id(id).exec(&*tx).await?;
         tx.commit().await?;
         Ok(())
     }

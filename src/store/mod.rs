@@ -7,6 +7,8 @@ pub mod oidc;
 pub mod tokens;
 pub mod users;
 
+use std::sync::Arc;
+
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
@@ -45,7 +47,29 @@ impl From<DbErr> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    tokens: std::sync::Arc<tokens::Cache>,
+    tokens: Arc<tokens::Cache>,
+    /// The SQLite writers' queue (see [`Store::write_tx`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction, holding this process's SQLite writer turn until it ends.
+pub(crate) struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
 }
 
 impl Store {
@@ -53,6 +77,7 @@ impl Store {
         Store {
             db,
             tokens: Default::default(),
+            writer: Default::default(),
         }
     }
 
@@ -72,12 +97,24 @@ impl Store {
     /// A transaction that will write. On SQLite it takes the write lock at `BEGIN`
     /// (`BEGIN IMMEDIATE`), so a read-then-write never fails with "database is locked";
     /// on PostgreSQL rows are locked with `SELECT … FOR UPDATE` where a read precedes a write.
-    pub(crate) async fn write_tx(&self) -> Result<DatabaseTransaction, StoreError> {
+    ///
+    /// SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's
+    /// busy handler (1, 2, 5 … 100 ms) however soon the lock frees, which made p99 of writes
+    /// under load 400 ms. Writers of this process therefore queue first on a fair async lock
+    /// and reach SQLite one at a time; the busy handler only still serves other processes.
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx, StoreError> {
+        let turn = match self.backend() {
+            DbBackend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            _ => None,
+        };
         let opts = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.db.begin_with_options(opts).await?)
+        Ok(WriteTx {
+            tx: self.db.begin_with_options(opts).await?,
+            _turn: turn,
+        })
     }
 
     pub fn users(&self) -> users::Users<'_> {

@@ -79,12 +79,12 @@ impl Users<'_> {
             last_modified: Set(now),
             last_login: Set(None),
         }
-        .insert(&tx)
+        .insert(&*tx)
         .await
         .map_err(|e| conflict(e.into(), &user_name))?;
-        insert_emails(&tx, id, data.emails).await?;
+        insert_emails(&*tx, id, data.emails).await?;
         let detail = serde_json::json!({"userName": model.user_name});
-        audit::record(&tx, actor, vec![Event::user("user.create", id).with_detail(detail)]).await?;
+        audit::record(&*tx, actor, vec![Event::user("user.create", id).with_detail(detail)]).await?;
         tx.commit().await?;
         Ok(model)
     }
@@ -108,7 +108,7 @@ impl Users<'_> {
         let tx = self.store.write_tx().await?;
         let cur = user::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await
             .map_err(StoreError::from)?
             .ok_or(StoreError::NotFound("user"))?;
@@ -131,19 +131,19 @@ impl Users<'_> {
         }
         row.version = Set(cur.version + 1);
         row.last_modified = Set(Utc::now());
-        let model = row.update(&tx).await.map_err(|e| conflict(e.into(), &user_name))?;
+        let model = row.update(&*tx).await.map_err(|e| conflict(e.into(), &user_name))?;
         user_email::Entity::delete_many()
             .filter(user_email::COLUMN.user_id.eq(id))
-            .exec(&tx)
+            .exec(&*tx)
             .await
             .map_err(StoreError::from)?;
-        insert_emails(&tx, id, data.emails).await.map_err(StoreError::from)?;
+        insert_emails(&*tx, id, data.emails).await.map_err(StoreError::from)?;
         let action = match (cur.active, model.active) {
             (true, false) => "user.deactivate",
             (false, true) => "user.reactivate",
             _ => "user.update",
         };
-        audit::record(&tx, actor, vec![Event::user(action, id)])
+        audit::record(&*tx, actor, vec![Event::user(action, id)])
             .await
             .map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -155,24 +155,24 @@ impl Users<'_> {
         let tx = self.store.write_tx().await?;
         let cur = user::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await?
             .ok_or(StoreError::NotFound("user"))?;
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
-        let groups = members::remove_member_everywhere(&tx, id).await?;
+        let groups = members::remove_member_everywhere(&*tx, id).await?;
         let mut events: Vec<Event> = groups
             .into_iter()
             .map(|g| Event::member("member.remove", g, id))
             .collect();
         events.push(Event::user("user.delete", id).with_detail(serde_json::json!({"userName": cur.user_name})));
-        audit::record(&tx, actor, events).await?;
+        audit::record(&*tx, actor, events).await?;
         user_email::Entity::delete_many()
             .filter(user_email::COLUMN.user_id.eq(id))
-            .exec(&tx)
+            .exec(&*tx)
             .await?;
-        user::Entity::delete_by_id(id).exec(&tx).await?;
+        user::Entity::delete_by_id(id).exec(&*tx).await?;
         tx.commit().await?;
         Ok(())
     }

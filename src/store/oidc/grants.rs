@@ -38,14 +38,14 @@ impl Grants<'_> {
         let tx = self.store.write_tx().await?;
         let Some(row) = auth_code::Entity::find_by_id(code_hash.to_owned())
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await?
         else {
             return Ok(Redeemed::Invalid);
         };
         if row.used {
             if let Some(family) = row.family_id {
-                revoke_family(&tx, family).await?;
+                revoke_family(&*tx, family).await?;
             }
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
@@ -56,7 +56,7 @@ impl Grants<'_> {
         let mut active = row.clone().into_active_model();
         active.used = Set(true);
         active.family_id = Set(Some(Uuid::now_v7()));
-        let row = active.update(&tx).await?;
+        let row = active.update(&*tx).await?;
         tx.commit().await?;
         Ok(Redeemed::Fresh(row))
     }
@@ -77,7 +77,7 @@ impl Grants<'_> {
         let tx = self.store.write_tx().await?;
         let Some(row) = refresh_token::Entity::find_by_id(token_hash.to_owned())
             .lock_exclusive()
-            .one(&tx)
+            .one(&*tx)
             .await?
         else {
             return Ok(Redeemed::Invalid);
@@ -86,20 +86,20 @@ impl Grants<'_> {
             return Ok(Redeemed::Invalid);
         }
         if row.used {
-            revoke_family(&tx, row.family_id).await?;
+            revoke_family(&*tx, row.family_id).await?;
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
         }
         let mut active = row.clone().into_active_model();
         active.used = Set(true);
-        let row = active.update(&tx).await?;
+        let row = active.update(&*tx).await?;
         tx.commit().await?;
         Ok(Redeemed::Fresh(row))
     }
 
     pub async fn revoke_family(&self, family_id: Uuid) -> Result<(), StoreError> {
         let tx = self.store.write_tx().await?;
-        revoke_family(&tx, family_id).await?;
+        revoke_family(&*tx, family_id).await?;
         tx.commit().await?;
         Ok(())
     }

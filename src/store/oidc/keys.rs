@@ -32,9 +32,9 @@ impl SigningKeys<'_> {
             .col_expr(signing_key::Column::RetiredAt, Expr::value(Some(new.created)))
             .col_expr(signing_key::Column::NotAfter, Expr::value(Some(old_not_after)))
             .filter(signing_key::COLUMN.retired_at.is_null())
-            .exec(&tx)
+            .exec(&*tx)
             .await?;
-        new.into_active_model().insert(&tx).await?;
+        new.into_active_model().insert(&*tx).await?;
         tx.commit().await?;
         Ok(())
     }
