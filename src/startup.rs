@@ -25,6 +25,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = crate::db::connect(&config.database_url, config.db_max_connections).await?;
         Migrator::up(&db, None).await?;
+        crate::db::checkpoint_in_background(db.clone());
         let store = Store::new(db);
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
