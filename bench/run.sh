@@ -83,4 +83,4 @@ scenario "POST /Users" create_user.lua
 scenario "token: client_credentials (${SCIMITAR_SIGNING_ALG:-RS256})" client_credentials.lua
 scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua
 scenario "GET /oauth2/jwks" jwks.lua
-echo "server RSS: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB" >&2
+echo "server RSS at the end: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB" >&2

@@ -1,4 +1,9 @@
 //! The `scimitar` command: parse the CLI, then one call per subcommand.
+/// mimalloc hands freed memory back to the system: with glibc malloc the peak of concurrent
+/// renders of 10,000-member groups stayed resident (165 MiB afterwards instead of ~110).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 use scimitar::{Application, Config, auth, oidc, store::Store};
