@@ -30,6 +30,7 @@ case "$DB" in
     name="scimitar_bench_$$"
     psql "$admin" -qc "CREATE DATABASE $name"
     url="${admin%/*}/$name"
+    drop_db() { psql "$admin" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)" || true; }
     ;;
   *) echo "DB must be sqlite or postgres" >&2; exit 2 ;;
 esac
@@ -39,13 +40,15 @@ SCIMITAR_CLIENT_REQUESTS_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUT
 RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
   SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; [[ $DB == postgres ]] && drop_db' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 seed_start=$(date +%s.%N)
 python3 "$root/bench/seed.py" "http://127.0.0.1:$PORT/scim/v2" "$token" "$N" "$M" "$BIG" "$work" >&2
 seed_end=$(date +%s.%N)
 echo "seeding took $(echo "$seed_end - $seed_start" | bc) s" >&2
+# Table statistics, as autovacuum would gather within a minute of the load.
+[[ $DB == postgres ]] && psql "$url" -qc "ANALYZE"
 
 export BENCH_TOKEN="$token" BENCH_DIR="$work" BENCH_LUA="$root/bench/lua" BENCH_USERS="$N"
 
@@ -64,6 +67,9 @@ scenario() {
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+  # wrk leaves its last requests unanswered; let the server finish them (a GET of a large
+  # group takes a second) before the next scenario starts measuring.
+  sleep 3
 }
 
 echo "| scenario ($DB, $N users) | req/s | p50 | p99 | non-2xx |"

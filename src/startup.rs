@@ -47,6 +47,7 @@ impl Application {
             keys: Arc::new(keys),
             limits: Arc::default(),
             metrics: Arc::default(),
+            member_lists: Arc::new(tokio::sync::Semaphore::new(crate::state::CONCURRENT_MEMBER_LISTS)),
         };
         // Histogram samples are drained on every scrape; this bounds memory when nobody scrapes.
         let metrics = state.metrics.clone();

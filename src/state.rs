@@ -20,10 +20,25 @@ pub struct AppState {
     pub limits: Arc<RateLimiter>,
     /// Prometheus metrics of this process (`GET /metrics`).
     pub metrics: Arc<Metrics>,
+    /// Turns to load and render full member lists (see [`AppState::member_list_turn`]).
+    pub member_lists: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many full member lists are loaded and rendered at once. A 10,000-member group is
+/// about 8 MB while it is built; without a bound, 32 concurrent readers of large groups held
+/// 180 MB. The work is CPU-bound, so queueing costs no throughput on a few cores.
+pub const CONCURRENT_MEMBER_LISTS: usize = 4;
 
 impl AppState {
     /// Absolute URL of a SCIM resource, e.g. `scim_url("Users", id)`.
+    /// Waits for a turn to load and render full member lists; held until dropped.
+    pub async fn member_list_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.member_lists
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
     pub fn scim_url(&self, kind: &str, id: impl std::fmt::Display) -> String {
         format!("{}/scim/v2/{kind}/{id}", self.issuer)
     }

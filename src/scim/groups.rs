@@ -78,12 +78,12 @@ fn normalize(body: Value, require_schemas: bool) -> Result<ingest::Ingested, Sci
 }
 
 async fn render_one(state: &AppState, m: &group::Model, proj: &Projection) -> Result<Value, ScimError> {
-    let members = if proj.wants("members") {
-        Some(state.store.groups().members(m.id).await?)
-    } else {
-        None
-    };
-    Ok(proj.apply(render::group(state, m, members.as_deref())))
+    if !proj.wants("members") {
+        return Ok(proj.apply(render::group(state, m, None)));
+    }
+    let _turn = state.member_list_turn().await;
+    let members = state.store.groups().members(m.id).await?;
+    Ok(proj.apply(render::group(state, m, Some(&members))))
 }
 
 /// Writes shared by the HTTP handlers and `/Bulk`.

@@ -90,6 +90,10 @@ async fn page(
         }
         Resource::Group => {
             let page = state.store.groups().list(params).await?;
+            let _turn = match proj.wants("members") {
+                true => Some(state.member_list_turn().await),
+                false => None,
+            };
             let mut members = if proj.wants("members") {
                 let ids: Vec<_> = page.items.iter().map(|g| g.id).collect();
                 Some(state.store.groups().members_of(&ids).await?)

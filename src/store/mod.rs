@@ -103,10 +103,7 @@ impl Store {
     /// under load 400 ms. Writers of this process therefore queue first on a fair async lock
     /// and reach SQLite one at a time; the busy handler only still serves other processes.
     pub(crate) async fn write_tx(&self) -> Result<WriteTx, StoreError> {
-        let turn = match self.backend() {
-            DbBackend::Sqlite => Some(self.writer.clone().lock_owned().await),
-            _ => None,
-        };
+        let turn = self.write_turn().await;
         let opts = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -115,6 +112,15 @@ impl Store {
             tx: self.db.begin_with_options(opts).await?,
             _turn: turn,
         })
+    }
+
+    /// This process's SQLite writer turn, for a single-statement write outside `write_tx`
+    /// (held until dropped; `None` on PostgreSQL, where writers do not queue).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend() {
+            DbBackend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            _ => None,
+        }
     }
 
     pub fn users(&self) -> users::Users<'_> {

@@ -67,6 +67,7 @@ impl Tokens<'_> {
             created: Set(Utc::now()),
             last_used: Set(None),
         };
+        let _turn = self.store.write_turn().await;
         Ok(row.insert(self.store.db()).await?)
     }
 
@@ -89,6 +90,7 @@ impl Tokens<'_> {
 
     pub async fn touch(&self, id: Uuid) -> Result<(), StoreError> {
         self.cache.forget(id);
+        let _turn = self.store.write_turn().await;
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsed, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(api_token::COLUMN.id.eq(id))
@@ -110,6 +112,7 @@ impl Tokens<'_> {
 
     pub async fn delete(&self, id: Uuid) -> Result<(), StoreError> {
         self.cache.forget(id);
+        let _turn = self.store.write_turn().await;
         let res = api_token::Entity::delete_by_id(id).exec(self.store.db()).await?;
         if res.rows_affected == 0 {
             return Err(StoreError::NotFound("token"));

@@ -183,6 +183,7 @@ impl Users<'_> {
 
     /// Records a successful sign-in. Not a change to the resource: no version bump, no audit event.
     pub async fn record_login(&self, id: Uuid) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         let res = user::Entity::update_many()
             .col_expr(user::Column::LastLogin, Expr::value(Some(Utc::now())))
             .filter(user::COLUMN.id.eq(id))

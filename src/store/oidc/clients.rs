@@ -10,6 +10,7 @@ pub struct Clients<'a> {
 
 impl Clients<'_> {
     pub async fn insert(&self, client: oauth_client::Model) -> Result<oauth_client::Model, StoreError> {
+        let _turn = self.store.write_turn().await;
         Ok(client.into_active_model().insert(self.store.db()).await?)
     }
 

@@ -28,6 +28,7 @@ pub enum Redeemed<T> {
 
 impl Grants<'_> {
     pub async fn insert_code(&self, code: auth_code::Model) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         code.into_active_model().insert(self.store.db()).await?;
         Ok(())
     }
@@ -62,6 +63,7 @@ impl Grants<'_> {
     }
 
     pub async fn insert_refresh(&self, token: refresh_token::Model) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         token.into_active_model().insert(self.store.db()).await?;
         Ok(())
     }
@@ -105,6 +107,7 @@ impl Grants<'_> {
     }
 
     pub async fn insert_access(&self, token: access_token::Model) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         token.into_active_model().insert(self.store.db()).await?;
         Ok(())
     }
@@ -114,6 +117,7 @@ impl Grants<'_> {
     }
 
     pub async fn revoke_access(&self, jti: Uuid) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         access_token::Entity::update_many()
             .col_expr(access_token::Column::Revoked, Expr::value(true))
             .filter(access_token::COLUMN.jti.eq(jti))
@@ -123,6 +127,7 @@ impl Grants<'_> {
     }
 
     pub async fn insert_session(&self, session: login_session::Model) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         session.into_active_model().insert(self.store.db()).await?;
         Ok(())
     }
@@ -136,6 +141,7 @@ impl Grants<'_> {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         login_session::Entity::delete_by_id(id_hash.to_owned())
             .exec(self.store.db())
             .await?;

@@ -40,6 +40,7 @@ impl SigningKeys<'_> {
     }
 
     pub async fn insert(&self, key: signing_key::Model) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
         key.into_active_model().insert(self.store.db()).await?;
         Ok(())
     }
