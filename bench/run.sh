@@ -7,7 +7,7 @@
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
 #   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
 #
-# Needs: wrk (apt-get install wrk), python3, curl.
+# Needs: wrk (apt-get install wrk), python3, curl, bc; psql for DB=postgres.
 set -euo pipefail
 N=${1:-1000}
 M=${2:-100}
