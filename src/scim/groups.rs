@@ -77,6 +77,15 @@ fn normalize(body: Value, require_schemas: bool) -> Result<ingest::Ingested, Sci
     ingest::normalize(body, &GROUP, &[], require_schemas)
 }
 
+/// 200 with the group as `proj` selects, its version as `ETag`.
+async fn ok_one(state: &AppState, m: &group::Model, proj: &Projection) -> Result<HttpResponse, ScimError> {
+    Ok(respond(
+        StatusCode::OK,
+        Some(m.version),
+        render_one(state, m, proj).await?,
+    ))
+}
+
 async fn render_one(state: &AppState, m: &group::Model, proj: &Projection) -> Result<Value, ScimError> {
     if !proj.wants("members") {
         return Ok(proj.apply(render::group(state, m, None)));
@@ -184,11 +193,7 @@ async fn get_group(
             .insert_header((header::ETAG, render::etag(m.version)))
             .finish());
     }
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `GET /Groups`.
@@ -207,11 +212,7 @@ async fn replace_group(
 ) -> Result<HttpResponse, ScimError> {
     let (id, proj) = (parse_id(&id, "group")?, query::projection(&q, GROUP_SCHEMA)?);
     let m = replace(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `PATCH /Groups/{id}`: answers 200 with the group; `members` is included only when asked
@@ -232,11 +233,7 @@ async fn patch_group(
     }
     let proj = query::projection(&q, GROUP_SCHEMA)?;
     let m = patch(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `DELETE /Groups/{id}`.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use uuid::Uuid;
 
-use super::{ScimBody, error::ScimError, if_match, method_not_allowed, query, respond, schema::USER_SCHEMA, users};
+use super::{ScimBody, error::ScimError, if_match, method_not_allowed, query, schema::USER_SCHEMA, users};
 use crate::{AppState, auth::Principal, store::audit::Source};
 
 type Query = web::Query<HashMap<String, String>>;
@@ -38,11 +38,7 @@ async fn get_me(
 ) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, USER_SCHEMA)?;
     let m = state.store.users().get(me(&caller)?).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        users::render_one(&state, &m, &proj).await?,
-    ))
+    users::ok_one(&state, &m, &proj).await
 }
 
 async fn replace_me(
@@ -61,11 +57,7 @@ async fn replace_me(
         body.0,
     )
     .await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        users::render_one(&state, &m, &proj).await?,
-    ))
+    users::ok_one(&state, &m, &proj).await
 }
 
 async fn patch_me(
@@ -84,11 +76,7 @@ async fn patch_me(
         body.0,
     )
     .await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        users::render_one(&state, &m, &proj).await?,
-    ))
+    users::ok_one(&state, &m, &proj).await
 }
 
 async fn delete_me(

@@ -90,15 +90,12 @@ async fn page(
         }
         Resource::Group => {
             let page = state.store.groups().list(params).await?;
-            let _turn = match proj.wants("members") {
-                true => Some(state.member_list_turn().await),
-                false => None,
-            };
-            let mut members = if proj.wants("members") {
+            let (_turn, mut members) = if proj.wants("members") {
+                let turn = state.member_list_turn().await;
                 let ids: Vec<_> = page.items.iter().map(|g| g.id).collect();
-                Some(state.store.groups().members_of(&ids).await?)
+                (Some(turn), Some(state.store.groups().members_of(&ids).await?))
             } else {
-                None
+                (None, None)
             };
             let list = page.items.iter().map(|m| {
                 let list = members.as_mut().map(|all| all.remove(&m.id).unwrap_or_default());

@@ -97,6 +97,15 @@ async fn hash(password: Option<String>) -> Result<Option<String>, ScimError> {
     }
 }
 
+/// 200 with the user as `proj` selects, its version as `ETag`.
+pub(crate) async fn ok_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<HttpResponse, ScimError> {
+    Ok(respond(
+        StatusCode::OK,
+        Some(m.version),
+        render_one(state, m, proj).await?,
+    ))
+}
+
 /// Renders one user, reading its groups only when the projection returns them.
 pub async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<Value, ScimError> {
     let groups = if proj.wants("groups") {
@@ -214,11 +223,7 @@ async fn get_user(
             .insert_header((header::ETAG, render::etag(m.version)))
             .finish());
     }
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `GET /Users`: RFC 7644 §3.4.2.
@@ -237,11 +242,7 @@ async fn replace_user(
 ) -> Result<HttpResponse, ScimError> {
     let (id, proj) = (parse_id(&id, "user")?, query::projection(&q, USER_SCHEMA)?);
     let m = replace(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `PATCH /Users/{id}`.
@@ -255,11 +256,7 @@ async fn patch_user(
 ) -> Result<HttpResponse, ScimError> {
     let (id, proj) = (parse_id(&id, "user")?, query::projection(&q, USER_SCHEMA)?);
     let m = patch(&state, &caller.actor(Source::Scim), id, if_match(&req), body.0).await?;
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    ))
+    ok_one(&state, &m, &proj).await
 }
 
 /// `DELETE /Users/{id}`.
