@@ -1,5 +1,4 @@
 //! SeaORM models, one module per table. Written by hand in the SeaORM 2.0 format.
-pub mod access_token;
 pub mod api_token;
 pub mod audit_event;
 pub mod auth_code;
@@ -10,5 +9,6 @@ pub mod oauth_client;
 pub mod prelude;
 pub mod refresh_token;
 pub mod signing_key;
+pub mod token_revocation;
 pub mod user;
 pub mod user_email;

@@ -1,4 +1,3 @@
-pub use super::access_token::Entity as AccessToken;
 pub use super::api_token::Entity as ApiToken;
 pub use super::audit_event::Entity as AuditEvent;
 pub use super::auth_code::Entity as AuthCode;
@@ -8,5 +7,6 @@ pub use super::login_session::Entity as LoginSession;
 pub use super::oauth_client::Entity as OauthClient;
 pub use super::refresh_token::Entity as RefreshToken;
 pub use super::signing_key::Entity as SigningKey;
+pub use super::token_revocation::Entity as TokenRevocation;
 pub use super::user::Entity as User;
 pub use super::user_email::Entity as UserEmail;

@@ -6,6 +6,7 @@ mod m20261123_000001_create_directory;
 mod m20261123_000002_oidc;
 mod m20261123_000003_create_audit_events;
 mod m20261123_000004_user_last_login;
+mod m20261124_000005_stateless_access_tokens;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_oidc::Migration),
             Box::new(m20261123_000003_create_audit_events::Migration),
             Box::new(m20261123_000004_user_last_login::Migration),
+            Box::new(m20261124_000005_stateless_access_tokens::Migration),
         ]
     }
 }

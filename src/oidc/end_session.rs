@@ -62,7 +62,7 @@ async fn registered_target(state: &AppState, p: &LogoutParams) -> Option<url::Ur
     let client_id = match (&p.client_id, &p.id_token_hint) {
         (Some(id), _) => id.clone(),
         (None, Some(hint)) => {
-            let c: HintClaims = state.keys.verify(&state.store, hint, &state.issuer).await.ok()?;
+            let c: HintClaims = state.keys.verify(&state.store, hint, "JWT", &state.issuer).await.ok()?;
             c.aud
         }
         (None, None) => return None,

@@ -47,7 +47,7 @@ async fn describe(state: &AppState, token: &str) -> Result<Value, OAuthError> {
             "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
             "sub": c.sub, "aud": c.aud, "iss": c.iss, "exp": c.exp, "iat": c.iat, "jti": c.jti,
         });
-        (body, live.row.user_id, live.row.client_id, live.row.scope)
+        (body, live.user_id, c.client_id, c.scope)
     } else if let Some(row) = access::live_refresh_token(state, token).await? {
         let body = json!({
             "active": true, "token_type": "refresh_token", "scope": row.scope, "client_id": row.client_id,

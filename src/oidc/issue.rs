@@ -1,7 +1,7 @@
-//! Issuing tokens: a JWT access token (recorded by `jti` for revocation and introspection),
-//! an ID token for user grants with `openid`, and a rotating refresh token.
+//! Issuing tokens: a self-contained JWT access token (nothing is stored; a revocation lists
+//! its `jti` or family), an ID token for user grants with `openid`, and a rotating refresh token.
 use chrono::{DateTime, Duration, Utc};
-use entity::{access_token, oauth_client, refresh_token};
+use entity::{oauth_client, refresh_token};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,6 +27,10 @@ pub struct AccessClaims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The grant (token family) of a user's tokens: revoking the grant revokes them.
+    /// Absent from client-credentials tokens.
+    #[serde(default, rename = "grant_id", skip_serializing_if = "Option::is_none")]
+    pub family: Option<Uuid>,
 }
 
 /// Who the tokens are for.
@@ -67,21 +71,9 @@ pub async fn issue(
         iat: now.timestamp(),
         exp: exp.timestamp(),
         jti: Uuid::now_v7(),
+        family,
     };
     let (access, alg) = state.keys.sign("at+jwt", &at)?;
-    state
-        .store
-        .grants()
-        .insert_access(access_token::Model {
-            jti: at.jti,
-            family_id: family,
-            client_id: client.client_id.clone(),
-            user_id,
-            scope: at.scope.clone(),
-            expires_at: exp,
-            revoked: false,
-        })
-        .await?;
 
     let mut body = json!({
         "access_token": access,

@@ -270,15 +270,20 @@ impl KeyRing {
         Ok((key.encode(&header, claims)?, key.alg))
     }
 
-    /// Verifies a JWT we issued: a known `kid`, the key's own algorithm (never the header's
+    /// Verifies a JWT we issued as `typ` (`at+jwt` or `JWT`, so that an ID token is never taken
+    /// for an access token): a known `kid`, the key's own algorithm (never the header's
     /// choice; `none` is rejected), the signature, `iss` and `exp`.
     pub async fn verify<T: DeserializeOwned>(
         &self,
         store: &Store,
         token: &str,
+        typ: &str,
         issuer: &str,
     ) -> Result<T, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Malformed)?;
+        if !header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(typ)) {
+            return Err(VerifyError::Malformed);
+        }
         let kid = header.kid.ok_or(VerifyError::Malformed)?;
         let key = match self.find(&kid) {
             Some(k) => k,

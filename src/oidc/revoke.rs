@@ -37,12 +37,14 @@ pub async fn revoke_handler(
         .await?
     {
         if row.client_id == client.client_id {
-            state.store.grants().revoke_family(row.family_id).await?;
+            let until = access::access_expiry(&state);
+            state.store.grants().revoke_family(row.family_id, until).await?;
         }
     } else if let Some(live) = access::live_access_token(&state, token).await?
-        && live.row.client_id == client.client_id
+        && live.claims.client_id == client.client_id
     {
-        state.store.grants().revoke_access(live.row.jti).await?;
+        let expires_at = chrono::DateTime::from_timestamp(live.claims.exp, 0).unwrap_or_else(chrono::Utc::now);
+        state.store.grants().revoke_access(live.claims.jti, expires_at).await?;
     }
     Ok(HttpResponse::Ok().finish())
 }

@@ -15,14 +15,13 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
     let live = access::live_access_token(&state, token)
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the access token is invalid, expired or revoked"))?;
-    let scopes = Scopes::parse(&live.row.scope);
+    let scopes = Scopes::parse(&live.claims.scope);
     if !scopes.has("openid") {
         return Err(OAuthError::insufficient_scope(
             "the access token lacks the openid scope",
         ));
     }
     let user_id = live
-        .row
         .user_id
         .ok_or_else(|| OAuthError::invalid_token("the access token has no user"))?;
     let subject = subject::load(&state, user_id)
@@ -31,7 +30,7 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
     let client = state
         .store
         .clients()
-        .get(&live.row.client_id)
+        .get(&live.claims.client_id)
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
     let policy = subject::policy(&state, &client);

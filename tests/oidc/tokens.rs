@@ -125,6 +125,105 @@ async fn revocation_ends_access_and_refresh_tokens() {
 }
 
 #[tokio::test]
+async fn revoking_a_refresh_token_ends_the_access_tokens_of_its_grant_only() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let first = app.tokens_for(&rp, "alice", "openid").await;
+    let other = app.tokens_for(&rp, "alice", "openid").await;
+    let res = app
+        .client
+        .post(app.url("/oauth2/revoke"))
+        .basic_auth(&rp.client_id, rp.secret.as_deref())
+        .form(&[("token", first["refresh_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let userinfo = |t: &str| {
+        app.client
+            .get(app.url("/oauth2/userinfo"))
+            .bearer_auth(t.to_owned())
+            .send()
+    };
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&rp, access).await["active"], false);
+    assert_eq!(userinfo(access).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // Another sign-in of the same user is another grant.
+    let access = other["access_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&rp, access).await["active"], true);
+    assert_eq!(userinfo(access).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_id_token_is_not_accepted_as_an_access_token() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert_eq!(app.introspect(&rp, id_token).await, json!({"active": false}));
+    let res = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(id_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_revoked_client_credentials_token_is_inactive_and_old_revocations_are_forgotten() {
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let rp = app
+        .register_client(json!({"grant_types": ["client_credentials"]}))
+        .await;
+    let issue = || async {
+        let res = app.token_request(&rp, &[("grant_type", "client_credentials")]).await;
+        json_of(res).await["access_token"].as_str().unwrap().to_owned()
+    };
+    let (revoked, kept) = (issue().await, issue().await);
+    // A revocation whose token has long expired.
+    let stale = entity::token_revocation::ActiveModel {
+        id: sea_orm::Set(uuid::Uuid::now_v7()),
+        expires_at: sea_orm::Set(chrono::Utc::now() - chrono::Duration::hours(1)),
+    };
+    entity::token_revocation::Entity::insert(stale)
+        .exec_without_returning(app.store.db())
+        .await
+        .unwrap();
+
+    let res = app
+        .client
+        .post(app.url("/oauth2/revoke"))
+        .basic_auth(&rp.client_id, rp.secret.as_deref())
+        .form(&[("token", revoked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.introspect(&rp, &revoked).await["active"], false);
+    assert_eq!(app.introspect(&rp, &kept).await["active"], true);
+    let rows = entity::token_revocation::Entity::find()
+        .all(app.store.db())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the live revocation is kept: {rows:?}");
+    let jti = jwt_payload(&revoked)["jti"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    assert_eq!(rows[0].id, jti);
+    assert_eq!(
+        rows[0].expires_at.timestamp(),
+        jwt_payload(&revoked)["exp"].as_i64().unwrap()
+    );
+}
+
+#[tokio::test]
 async fn client_credentials_gives_a_client_token_without_id_or_refresh_token() {
     let app = spawn_app().await;
     let rp = app

@@ -7,6 +7,7 @@ use crate::{
     AppState,
     auth::tokens,
     oidc::{
+        access,
         authorize::pkce_shaped,
         claims::Scopes,
         ct_eq,
@@ -32,7 +33,12 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let row = match state.store.grants().redeem_code(&tokens::hash(code)).await? {
+    let row = match state
+        .store
+        .grants()
+        .redeem_code(&tokens::hash(code), access::access_expiry(state))
+        .await?
+    {
         Redeemed::Fresh(row) => row,
         Redeemed::Invalid => return Err(OAuthError::invalid_grant("the code is invalid or expired")),
         Redeemed::Replayed => {
@@ -61,7 +67,11 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         .family_id
         .ok_or_else(|| OAuthError::server_error("redeemed code without a family"))?;
     let Some(subject) = subject::load(state, row.user_id).await? else {
-        state.store.grants().revoke_family(family).await?;
+        state
+            .store
+            .grants()
+            .revoke_family(family, access::access_expiry(state))
+            .await?;
         return Err(OAuthError::invalid_grant("the user is no longer active"));
     };
     let grantee = Grantee::User {

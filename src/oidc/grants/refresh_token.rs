@@ -8,6 +8,7 @@ use crate::{
     AppState,
     auth::tokens,
     oidc::{
+        access,
         claims::Scopes,
         error::OAuthError,
         issue::{Grantee, issue},
@@ -23,7 +24,12 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         .as_deref()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
-    let row = match state.store.grants().redeem_refresh(&tokens::hash(presented)).await? {
+    let row = match state
+        .store
+        .grants()
+        .redeem_refresh(&tokens::hash(presented), access::access_expiry(state))
+        .await?
+    {
         Redeemed::Fresh(row) => row,
         Redeemed::Invalid => {
             return Err(OAuthError::invalid_grant(
@@ -37,7 +43,11 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         }
     };
     if row.client_id != client.client_id {
-        state.store.grants().revoke_family(row.family_id).await?;
+        state
+            .store
+            .grants()
+            .revoke_family(row.family_id, access::access_expiry(state))
+            .await?;
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));
@@ -56,7 +66,11 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         .user_id
         .ok_or_else(|| OAuthError::invalid_grant("the refresh token has no user"))?;
     let Some(subject) = subject::load(state, user_id).await? else {
-        state.store.grants().revoke_family(row.family_id).await?;
+        state
+            .store
+            .grants()
+            .revoke_family(row.family_id, access::access_expiry(state))
+            .await?;
         return Err(OAuthError::invalid_grant("the user is no longer active"));
     };
     let grantee = Grantee::User {

@@ -1,11 +1,11 @@
 //! Authorization codes, refresh and access tokens, login sessions. Lookups are by the
 //! SHA-256 of the secret (the secret itself is never stored); single-use transitions run
 //! in a write transaction with the row locked, so two concurrent redemptions cannot both win.
-use chrono::Utc;
-use entity::{access_token, auth_code, login_session, refresh_token, user_email};
+use chrono::{DateTime, Utc};
+use entity::{auth_code, login_session, refresh_token, token_revocation, user_email};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -34,8 +34,12 @@ impl Grants<'_> {
     }
 
     /// Marks the code used and binds it to a new token family. A replayed code revokes the
-    /// family issued from it (RFC 6749 §4.1.2).
-    pub async fn redeem_code(&self, code_hash: &str) -> Result<Redeemed<auth_code::Model>, StoreError> {
+    /// family issued from it (RFC 6749 §4.1.2), its access tokens until `access_expiry`.
+    pub async fn redeem_code(
+        &self,
+        code_hash: &str,
+        access_expiry: DateTime<Utc>,
+    ) -> Result<Redeemed<auth_code::Model>, StoreError> {
         let tx = self.store.write_tx().await?;
         let Some(row) = auth_code::Entity::find_by_id(code_hash.to_owned())
             .lock_exclusive()
@@ -46,7 +50,7 @@ impl Grants<'_> {
         };
         if row.used {
             if let Some(family) = row.family_id {
-                revoke_family(&*tx, family).await?;
+                revoke_family(&*tx, family, access_expiry).await?;
             }
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
@@ -74,8 +78,13 @@ impl Grants<'_> {
             .await?)
     }
 
-    /// Marks a refresh token used (rotation). Presenting a used one revokes its whole family.
-    pub async fn redeem_refresh(&self, token_hash: &str) -> Result<Redeemed<refresh_token::Model>, StoreError> {
+    /// Marks a refresh token used (rotation). Presenting a used one revokes its whole family
+    /// (its access tokens until `access_expiry`).
+    pub async fn redeem_refresh(
+        &self,
+        token_hash: &str,
+        access_expiry: DateTime<Utc>,
+    ) -> Result<Redeemed<refresh_token::Model>, StoreError> {
         let tx = self.store.write_tx().await?;
         let Some(row) = refresh_token::Entity::find_by_id(token_hash.to_owned())
             .lock_exclusive()
@@ -88,7 +97,7 @@ impl Grants<'_> {
             return Ok(Redeemed::Invalid);
         }
         if row.used {
-            revoke_family(&*tx, row.family_id).await?;
+            revoke_family(&*tx, row.family_id, access_expiry).await?;
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
         }
@@ -99,31 +108,30 @@ impl Grants<'_> {
         Ok(Redeemed::Fresh(row))
     }
 
-    pub async fn revoke_family(&self, family_id: Uuid) -> Result<(), StoreError> {
+    /// Revokes the refresh tokens of a family now and its access tokens, which expire by
+    /// `access_expiry` at the latest.
+    pub async fn revoke_family(&self, family_id: Uuid, access_expiry: DateTime<Utc>) -> Result<(), StoreError> {
         let tx = self.store.write_tx().await?;
-        revoke_family(&*tx, family_id).await?;
+        revoke_family(&*tx, family_id, access_expiry).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn insert_access(&self, token: access_token::Model) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        token.into_active_model().insert(self.store.db()).await?;
+    /// Revokes one access token (by `jti`) until it expires.
+    pub async fn revoke_access(&self, jti: Uuid, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        revoke_until(&*tx, jti, expires_at).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    pub async fn get_access(&self, jti: Uuid) -> Result<Option<access_token::Model>, StoreError> {
-        Ok(access_token::Entity::find_by_id(jti).one(self.store.db()).await?)
-    }
-
-    pub async fn revoke_access(&self, jti: Uuid) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        access_token::Entity::update_many()
-            .col_expr(access_token::Column::Revoked, Expr::value(true))
-            .filter(access_token::COLUMN.jti.eq(jti))
-            .exec(self.store.db())
+    /// Whether any of `ids` (an access token's `jti` and its family) has been revoked.
+    pub async fn any_revoked(&self, ids: &[Uuid]) -> Result<bool, StoreError> {
+        let found = token_revocation::Entity::find()
+            .filter(token_revocation::COLUMN.id.is_in(ids.iter().copied()))
+            .count(self.store.db())
             .await?;
-        Ok(())
+        Ok(found > 0)
     }
 
     pub async fn insert_session(&self, session: login_session::Model) -> Result<(), StoreError> {
@@ -162,16 +170,34 @@ impl Grants<'_> {
 }
 
 /// Revokes every refresh and access token of a family.
-async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<(), StoreError> {
+async fn revoke_family(
+    db: &impl ConnectionTrait,
+    family_id: Uuid,
+    access_expiry: DateTime<Utc>,
+) -> Result<(), StoreError> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::Revoked, Expr::value(true))
         .filter(refresh_token::COLUMN.family_id.eq(family_id))
         .exec(db)
         .await?;
-    access_token::Entity::update_many()
-        .col_expr(access_token::Column::Revoked, Expr::value(true))
-        .filter(access_token::COLUMN.family_id.eq(family_id))
+    revoke_until(db, family_id, access_expiry).await
+}
+
+/// Lists `id` (a `jti` or a family) as revoked until `expires_at`, and forgets revocations
+/// whose tokens have all expired.
+async fn revoke_until(db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    token_revocation::Entity::delete_many()
+        .filter(token_revocation::COLUMN.expires_at.lt(Utc::now()))
         .exec(db)
+        .await?;
+    let row = token_revocation::ActiveModel {
+        id: Set(id),
+        expires_at: Set(expires_at),
+    };
+    // Already listed: the first revocation covers every token (none is issued after it).
+    token_revocation::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }
