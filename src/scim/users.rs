@@ -217,13 +217,19 @@ async fn get_user(
 ) -> Result<HttpResponse, ScimError> {
     let id = parse_id(&id, "user")?;
     let proj = query::projection(&q, USER_SCHEMA)?;
-    let m = state.store.users().get(id).await?;
+    let (m, groups) = if proj.wants("groups") {
+        let (m, groups) = state.store.users().get_with_groups(id).await?;
+        (m, Some(groups))
+    } else {
+        (state.store.users().get(id).await?, None)
+    };
     if not_modified(&req, m.version) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, render::etag(m.version)))
             .finish());
     }
-    ok_one(&state, &m, &proj).await
+    let body = proj.apply(render::user(&state, &m, groups.as_deref()));
+    Ok(respond(StatusCode::OK, Some(m.version), body))
 }
 
 /// `GET /Users`: RFC 7644 §3.4.2.

@@ -194,10 +194,23 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Membe
     Ok(MemberRow::find_by_statement(stmt).all(db).await?)
 }
 
+/// `anc(member, id, direct)`: every group containing one of the members listed by `params`
+/// (SQL placeholders), directly or through nested groups. `UNION` (not `UNION ALL`) makes the
+/// recursion stop on cycles; the anchor rows carry `direct = 1`. (A correlated `EXISTS` for
+/// `direct` was planned by PostgreSQL as a hash of the whole membership table on every call:
+/// 60 ms at 20,000 memberships.)
+fn ancestors(params: &str) -> String {
+    format!(
+        r#"anc(member, id, direct) AS (
+               SELECT member_id, group_id, 1 FROM group_members WHERE member_id IN ({params})
+               UNION
+               SELECT anc.member, gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
+           )"#
+    )
+}
+
 /// For each of `member_ids`, the groups that contain it, directly or through nested groups,
-/// in one query. `UNION` (not `UNION ALL`) makes the recursion stop on cycles; the anchor
-/// rows carry `direct = 1`. (A correlated `EXISTS` for `direct` was planned by PostgreSQL as
-/// a hash of the whole membership table on every call: 60 ms at 20,000 memberships.)
+/// in one query.
 pub async fn groups_of(
     db: &impl ConnectionTrait,
     member_ids: &[Uuid],
@@ -209,16 +222,13 @@ pub async fn groups_of(
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            r#"WITH RECURSIVE anc(member, id, direct) AS (
-                   SELECT member_id, group_id, 1 FROM group_members WHERE member_id IN ({params})
-                   UNION
-                   SELECT anc.member, gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
-               )
+            r#"WITH RECURSIVE {}
                SELECT anc.member AS member, g.id AS id, g.display_name AS display_name,
                       MAX(anc.direct) = 1 AS direct
                FROM anc JOIN "groups" g ON g.id = anc.id
                GROUP BY anc.member, g.id, g.display_name, g.display_name_ci
-               ORDER BY g.display_name_ci, g.id"#
+               ORDER BY g.display_name_ci, g.id"#,
+            ancestors(&params)
         );
         let values = chunk.iter().map(|id| (*id).into());
         let stmt = Statement::from_sql_and_values(backend(db), sql, values);
@@ -231,6 +241,45 @@ pub async fn groups_of(
         }
     }
     Ok(out)
+}
+
+/// A user row and its groups (as [`groups_of`]) in one query: a single round trip for
+/// `GET /Users/{id}`. `None` if there is no such user.
+pub async fn user_with_groups(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<(user::Model, Vec<GroupOf>)>, StoreError> {
+    let sql = format!(
+        r#"WITH RECURSIVE {},
+           mine AS (
+               SELECT g.id AS g_id, g.display_name AS g_display, g.display_name_ci AS g_sort,
+                      MAX(anc.direct) = 1 AS g_direct
+               FROM anc JOIN "groups" g ON g.id = anc.id
+               GROUP BY g.id, g.display_name, g.display_name_ci
+           )
+           SELECT u.*, mine.g_id, mine.g_display, mine.g_direct
+           FROM users u LEFT JOIN mine ON 1 = 1
+           WHERE u.id = $1
+           ORDER BY mine.g_sort, mine.g_id"#,
+        ancestors("$1")
+    );
+    let stmt = Statement::from_sql_and_values(backend(db), sql, [user_id.into()]);
+    let rows = db.query_all_raw(stmt).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let user = user::Model::from_query_result(first, "")?;
+    let mut groups = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(id) = row.try_get::<Option<Uuid>>("", "g_id")? {
+            groups.push(GroupOf {
+                id,
+                display_name: row.try_get("", "g_display")?,
+                direct: row.try_get("", "g_direct")?,
+            });
+        }
+    }
+    Ok(Some((user, groups)))
 }
 
 #[derive(FromQueryResult)]

@@ -195,6 +195,13 @@ impl Users<'_> {
         Ok(())
     }
 
+    /// The user and its groups (as [`Users::groups_of`]), in one query.
+    pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
+        members::user_with_groups(self.store.db(), id)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
     /// The user's groups, direct and inherited through nested groups (cycle-safe).
     pub async fn groups_of(
         &self,
