@@ -162,7 +162,9 @@ pub struct ListParams {
 }
 
 /// One page of `E`, ordered by `order_by` then id (a stable order across pages), with the
-/// total number of matching rows.
+/// total number of matching rows. The page is read first: when it is the last one (fewer rows
+/// than asked for, by offset from the start), the total follows from it and the `COUNT(*)` —
+/// a scan of every match — is skipped; lookups by `eq` filters cost one query, not two.
 pub(crate) async fn list_page<E>(
     db: &DatabaseConnection,
     p: ListParams,
@@ -174,17 +176,25 @@ where
 {
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
     let query = E::find().filter(p.filter);
-    let total = query.clone().count(db).await?;
-    if p.limit == 0 || p.offset >= total {
-        return Ok(Page { total, items: vec![] });
+    if p.limit == 0 {
+        return Ok(Page {
+            total: query.count(db).await?,
+            items: vec![],
+        });
     }
-    let mut query = query;
+    let mut page = query.clone();
     if let Some(after) = p.after {
-        query = query.filter(id.gt(after));
+        page = page.filter(id.gt(after));
     }
     if let Some((expr, order)) = p.order_by {
-        query = query.order_by(expr, order);
+        page = page.order_by(expr, order);
     }
-    let items = query.order_by_asc(id).offset(p.offset).limit(p.limit).all(db).await?;
+    let items = page.order_by_asc(id).offset(p.offset).limit(p.limit).all(db).await?;
+    let last_from_start = p.after.is_none() && (items.len() as u64) < p.limit && (!items.is_empty() || p.offset == 0);
+    let total = if last_from_start {
+        p.offset + items.len() as u64
+    } else {
+        query.count(db).await?
+    };
     Ok(Page { total, items })
 }

@@ -213,6 +213,9 @@ async fn pages_cover_every_user_once_in_a_stable_order() {
     let only_total = list(&app, &[("count", "0")]).await;
     assert_eq!(only_total["totalResults"], 7);
     assert_eq!(only_total["Resources"], json!([]));
+    let past_the_end = list(&app, &[("startIndex", "20"), ("count", "3")]).await;
+    assert_eq!(past_the_end["totalResults"], 7);
+    assert_eq!(past_the_end["Resources"], json!([]));
 }
 
 #[tokio::test]
