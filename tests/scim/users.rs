@@ -235,6 +235,30 @@ async fn sort_by_user_name_descending() {
 }
 
 #[tokio::test]
+async fn sorted_and_filtered_pages_by_start_index_keep_the_order() {
+    let app = spawn_app().await;
+    for n in ["u3", "x1", "u5", "u1", "u4", "u2", "x2"] {
+        app.create_user(n).await;
+    }
+    let mut names = vec![];
+    for start in ["1", "3", "5"] {
+        let q = [
+            ("filter", "userName sw \"u\""),
+            ("sortBy", "userName"),
+            ("sortOrder", "descending"),
+            ("startIndex", start),
+            ("count", "2"),
+        ];
+        let body = list(&app, &q).await;
+        assert_eq!(body["totalResults"], 5, "startIndex {start}");
+        for r in body["Resources"].as_array().unwrap() {
+            names.push(r["userName"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(names, ["u5", "u4", "u3", "u2", "u1"]);
+}
+
+#[tokio::test]
 async fn attributes_and_excluded_attributes_shape_the_response() {
     let app = spawn_app().await;
     let id = app.create_user("shape").await;
