@@ -1,5 +1,6 @@
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local counter = 0
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 local tag = tostring(math.random(1, 1e9))
 request = function()
   counter = counter + 1

@@ -7,7 +7,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, QueryFilter
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{Batch, Store, StoreError};
 
 /// The API surface a change came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +101,13 @@ impl Event {
 
 /// Writes events in the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, events: Vec<Event>) -> Result<(), DbErr> {
+    let mut batch = Batch::default();
+    record_in(&mut batch, db, actor, events);
+    batch.run(db).await
+}
+
+/// Adds the inserts of `events` to a batch of writes.
+pub(crate) fn record_in(batch: &mut Batch, db: &impl ConnectionTrait, actor: &Actor, events: Vec<Event>) {
     let at = Utc::now();
     let rows: Vec<audit_event::ActiveModel> = events
         .into_iter()
@@ -118,11 +125,8 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, events: Vec<Event>
         })
         .collect();
     for chunk in rows.chunks(200) {
-        audit_event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
+        batch.push(db, &audit_event::Entity::insert_many(chunk.to_vec()));
     }
-    Ok(())
 }
 
 /// Filters for reading the log; all optional, combined with AND.

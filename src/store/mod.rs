@@ -143,6 +143,42 @@ impl Store {
     }
 }
 
+/// Writes that need nothing read between them, sent together. On SQLite they go as one
+/// multi-statement execution: one hand-off to the connection's worker thread instead of one
+/// per statement, which matters because SQLite writes are serialized and every hand-off
+/// inside the write lock is a thread wake-up that all other writers wait for. On PostgreSQL
+/// (one statement per protocol message) they run one after the other.
+#[derive(Default)]
+pub(crate) struct Batch {
+    stmts: Vec<sea_orm::Statement>,
+}
+
+impl Batch {
+    pub fn push(&mut self, db: &impl sea_orm::ConnectionTrait, q: &impl sea_orm::QueryTrait) {
+        self.stmts.push(q.build(db.get_database_backend()));
+    }
+
+    pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
+        if db.get_database_backend() != DbBackend::Sqlite {
+            for stmt in self.stmts {
+                db.execute_raw(stmt).await?;
+            }
+            return Ok(());
+        }
+        // `?` placeholders are numbered across the statements of one execution.
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for stmt in self.stmts {
+            sql.push_str(&stmt.sql);
+            sql.push_str(";\n");
+            values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+        }
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
+            .await?;
+        Ok(())
+    }
+}
+
 /// A paged list result.
 #[derive(Debug)]
 pub struct Page<T> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    ListParams, Page, Store, StoreError,
+    Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
     members,
 };
@@ -62,29 +62,34 @@ impl Users<'_> {
         let user_name = data.user_name.clone();
         let now = Utc::now();
         let id = Uuid::now_v7();
+        let model = user::Model {
+            id,
+            user_name_ci: data.user_name.to_lowercase(),
+            user_name: data.user_name,
+            external_id: data.external_id,
+            display_name: data.display_name,
+            given_name: data.given_name,
+            family_name: data.family_name,
+            active: data.active,
+            doc: data.doc,
+            password_hash,
+            version: 1,
+            created: now,
+            last_modified: now,
+            last_login: None,
+        };
         let tx = self.store.write_tx().await?;
-        let model = user::ActiveModel {
-            id: Set(id),
-            user_name_ci: Set(data.user_name.to_lowercase()),
-            user_name: Set(data.user_name),
-            external_id: Set(data.external_id),
-            display_name: Set(data.display_name),
-            given_name: Set(data.given_name),
-            family_name: Set(data.family_name),
-            active: Set(data.active),
-            doc: Set(data.doc),
-            password_hash: Set(password_hash),
-            version: Set(1),
-            created: Set(now),
-            last_modified: Set(now),
-            last_login: Set(None),
-        }
-        .insert(&*tx)
-        .await
-        .map_err(|e| conflict(e.into(), &user_name))?;
-        insert_emails(&*tx, id, data.emails).await?;
+        let mut batch = Batch::default();
+        batch.push(&*tx, &user::Entity::insert(user::ActiveModel::from(model.clone())));
+        emails_in(&mut batch, &*tx, id, data.emails);
         let detail = serde_json::json!({"userName": model.user_name});
-        audit::record(&*tx, actor, vec![Event::user("user.create", id).with_detail(detail)]).await?;
+        audit::record_in(
+            &mut batch,
+            &*tx,
+            actor,
+            vec![Event::user("user.create", id).with_detail(detail)],
+        );
+        batch.run(&*tx).await.map_err(|e| conflict(e.into(), &user_name))?;
         tx.commit().await?;
         Ok(model)
     }
@@ -212,6 +217,16 @@ impl Users<'_> {
 }
 
 async fn insert_emails(db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<EmailData>) -> Result<(), DbErr> {
+    let mut batch = Batch::default();
+    emails_in(&mut batch, db, user_id, emails);
+    batch.run(db).await
+}
+
+/// Adds the inserts of a user's emails (none if the list is empty) to a batch of writes.
+fn emails_in(batch: &mut Batch, db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<EmailData>) {
+    if emails.is_empty() {
+        return;
+    }
     let rows = emails.into_iter().enumerate().map(|(i, e)| user_email::ActiveModel {
         user_id: Set(user_id),
         position: Set(i as i32),
@@ -220,8 +235,7 @@ async fn insert_emails(db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<Ema
         kind: Set(e.kind),
         primary: Set(e.primary),
     });
-    user_email::Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
+    batch.push(db, &user_email::Entity::insert_many(rows));
 }
 
 /// Bumps the version of the given groups (their membership changed).
