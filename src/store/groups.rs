@@ -1,12 +1,12 @@
 //! Group rows. Membership changes go through `members`, inside the same transaction.
 use chrono::Utc;
 use entity::group;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QuerySelect};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QuerySelect, TryIntoModel};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
-    ListParams, Page, Store, StoreError,
+    Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
     members,
 };
@@ -90,16 +90,22 @@ impl Groups<'_> {
             return Err(StoreError::VersionMismatch.into());
         }
         let (data, ops) = f(&cur)?;
+        // Writes queue in `batch`; it is run before each read, so every operation sees the
+        // ones before it, and once at the end with the version bump and the audit events.
+        let mut batch = Batch::default();
         let mut events = vec![];
         for op in ops {
+            std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
             let (action, changed) = match op {
                 MemberOp::Add(ids) => {
                     let resolved = members::resolve(&*tx, &ids).await?;
-                    ("member.add", members::add(&*tx, id, &resolved).await?)
+                    ("member.add", members::add_in(&mut batch, &*tx, id, &resolved).await?)
                 }
                 MemberOp::Remove(ids) => (
                     "member.remove",
-                    members::remove(&*tx, id, &ids).await.map_err(StoreError::from)?,
+                    members::remove_in(&mut batch, &*tx, id, &ids)
+                        .await
+                        .map_err(StoreError::from)?,
                 ),
                 MemberOp::RemoveAll => (
                     "member.remove",
@@ -120,8 +126,13 @@ impl Groups<'_> {
         }
         row.version = Set(cur.version + 1);
         row.last_modified = Set(Utc::now());
-        let model = row.update(&*tx).await.map_err(StoreError::from)?;
-        audit::record(&*tx, actor, events).await.map_err(StoreError::from)?;
+        let update = group::Entity::update(row.clone())
+            .validate()
+            .map_err(StoreError::from)?;
+        batch.push(&*tx, &update);
+        let model = row.try_into_model().map_err(StoreError::from)?;
+        audit::record_in(&mut batch, &*tx, actor, events);
+        batch.run(&*tx).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }

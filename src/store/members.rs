@@ -5,12 +5,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entity::{group, group_member, user};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Statement,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
+    Statement,
+    sea_query::{Expr, UnionType},
 };
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{Batch, StoreError};
 
 /// What kind of resource a member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,34 +49,38 @@ pub struct GroupOf {
 /// Parameter limit per statement, well under SQLite's and PostgreSQL's.
 const CHUNK: usize = 500;
 
-/// Finds out whether each id is a user or a group; unknown ids are an `Invalid` error naming them.
+/// Finds out whether each id is a user or a group (one query per chunk); unknown ids are an
+/// `Invalid` error naming them.
 pub async fn resolve(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, MemberType)>, StoreError> {
     let mut out = Vec::with_capacity(ids.len());
     let mut seen = std::collections::HashSet::new();
     let ids: Vec<Uuid> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
     for chunk in ids.chunks(CHUNK) {
-        let users: Vec<Uuid> = user::Entity::find()
+        let mut users = user::Entity::find()
             .select_only()
             .column(user::Column::Id)
+            .expr_as(Expr::val(true), "is_user")
             .filter(user::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        let groups: Vec<Uuid> = group::Entity::find()
+            .into_query();
+        let groups = group::Entity::find()
             .select_only()
             .column(group::Column::Id)
+            .expr_as(Expr::val(false), "is_user")
             .filter(group::Column::Id.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
+            .into_query();
+        let union = users.union(UnionType::All, groups).to_owned();
+        let found: HashMap<Uuid, bool> = db
+            .query_all(&union)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+            .collect::<Result<_, DbErr>>()?;
         let mut unknown = vec![];
         for id in chunk {
-            if users.contains(id) {
-                out.push((*id, MemberType::User));
-            } else if groups.contains(id) {
-                out.push((*id, MemberType::Group));
-            } else {
-                unknown.push(id.to_string());
+            match found.get(id) {
+                Some(true) => out.push((*id, MemberType::User)),
+                Some(false) => out.push((*id, MemberType::Group)),
+                None => unknown.push(id.to_string()),
             }
         }
         if !unknown.is_empty() {
@@ -111,6 +117,19 @@ pub async fn add(
     group_id: Uuid,
     members: &[(Uuid, MemberType)],
 ) -> Result<Vec<Uuid>, StoreError> {
+    let mut batch = Batch::default();
+    let added = add_in(&mut batch, db, group_id, members).await?;
+    batch.run(db).await?;
+    Ok(added)
+}
+
+/// As [`add`], but the inserts join `batch` (run by the caller).
+pub(crate) async fn add_in(
+    batch: &mut Batch,
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    members: &[(Uuid, MemberType)],
+) -> Result<Vec<Uuid>, StoreError> {
     if members.iter().any(|(id, _)| *id == group_id) {
         return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
     }
@@ -125,24 +144,28 @@ pub async fn add(
             member_type: Set(t.as_str().to_owned()),
             created: Set(now),
         });
-        group_member::Entity::insert_many(rows)
-            .on_conflict_do_nothing()
-            .exec_without_returning(db)
-            .await?;
+        batch.push(db, &group_member::Entity::insert_many(rows).on_conflict_do_nothing());
     }
     Ok(new.into_iter().map(|(id, _)| *id).collect())
 }
 
-/// Removes the given members; absent ones are not an error. Returns the ids actually removed.
-pub async fn remove(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<Vec<Uuid>, DbErr> {
+/// Removes the given members, the deletes joining `batch` (run by the caller); absent ones
+/// are not an error. Returns the ids that will be removed.
+pub(crate) async fn remove_in(
+    batch: &mut Batch,
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
     let present = existing(db, group_id, ids).await?;
     let gone: Vec<Uuid> = ids.iter().copied().filter(|id| present.contains(id)).collect();
     for chunk in gone.chunks(CHUNK) {
-        group_member::Entity::delete_many()
-            .filter(group_member::COLUMN.group_id.eq(group_id))
-            .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
-            .exec(db)
-            .await?;
+        batch.push(
+            db,
+            &group_member::Entity::delete_many()
+                .filter(group_member::COLUMN.group_id.eq(group_id))
+                .filter(group_member::Column::MemberId.is_in(chunk.to_vec())),
+        );
     }
     Ok(gone)
 }

@@ -214,3 +214,20 @@ async fn every_change_is_in_the_audit_log_with_its_actor() {
             .all(|e| e.source == "scim" && e.actor == "token:bootstrap")
     );
 }
+
+#[tokio::test]
+async fn operations_of_one_patch_apply_in_order_to_the_same_member() {
+    let app = spawn_app().await;
+    let (a, b) = (app.create_user("a").await, app.create_user("b").await);
+    let g = app.create_group("g", &[&b]).await;
+    let ops = patch_ops(json!([
+        {"op": "add", "path": "members", "value": [{"value": a}]},
+        {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
+        {"op": "remove", "path": format!("members[value eq \"{b}\"]")},
+        {"op": "add", "path": "members", "value": [{"value": b}]}
+    ]));
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.member_ids(&g).await, vec![b.clone()]);
+    assert!(app.user_group_names(&a).await.is_empty());
+    assert_eq!(app.user_group_names(&b).await, ["g"]);
+}
