@@ -1,5 +1,6 @@
 //! All database access. Handlers call these functions; nothing else touches `entity`.
 pub mod audit;
+mod commit;
 pub mod groups;
 pub mod lookup;
 pub mod members;
@@ -50,6 +51,8 @@ pub struct Store {
     tokens: Arc<tokens::Cache>,
     /// The SQLite writers' queue (see [`Store::write_tx`]).
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the group committer for independent batches (see [`Store::write_batch`]).
+    committer: Option<commit::Committer>,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it ends.
@@ -73,12 +76,29 @@ impl WriteTx {
 }
 
 impl Store {
+    /// Must be called within a Tokio runtime: on SQLite it starts the group committer.
     pub fn new(db: DatabaseConnection) -> Self {
+        let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
+        let committer = (db.get_database_backend() == DbBackend::Sqlite)
+            .then(|| commit::Committer::spawn(db.clone(), writer.clone()));
         Store {
             db,
             tokens: Default::default(),
-            writer: Default::default(),
+            writer,
+            committer,
         }
+    }
+
+    /// Commits a batch of writes that needs no reads. On SQLite it joins the group commit
+    /// (one transaction for every batch queued meanwhile, each in its own savepoint); on
+    /// PostgreSQL it is a transaction of its own. Returns once the batch is committed.
+    pub(crate) async fn write_batch(&self, batch: Batch) -> Result<(), DbErr> {
+        if let Some(committer) = &self.committer {
+            return committer.write(batch).await;
+        }
+        let tx = self.db.begin().await?;
+        batch.run(&tx).await?;
+        tx.commit().await
     }
 
     pub fn db(&self) -> &DatabaseConnection {

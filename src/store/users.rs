@@ -78,19 +78,21 @@ impl Users<'_> {
             last_modified: now,
             last_login: None,
         };
-        let tx = self.store.write_tx().await?;
+        let db = self.store.db();
         let mut batch = Batch::default();
-        batch.push(&*tx, &user::Entity::insert(user::ActiveModel::from(model.clone())));
-        emails_in(&mut batch, &*tx, id, data.emails);
+        batch.push(db, &user::Entity::insert(user::ActiveModel::from(model.clone())));
+        emails_in(&mut batch, db, id, data.emails);
         let detail = serde_json::json!({"userName": model.user_name});
         audit::record_in(
             &mut batch,
-            &*tx,
+            db,
             actor,
             vec![Event::user("user.create", id).with_detail(detail)],
         );
-        batch.run(&*tx).await.map_err(|e| conflict(e.into(), &user_name))?;
-        tx.commit().await?;
+        self.store
+            .write_batch(batch)
+            .await
+            .map_err(|e| conflict(e.into(), &user_name))?;
         Ok(model)
     }
 

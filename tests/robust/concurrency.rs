@@ -132,6 +132,37 @@ async fn twenty_concurrent_creates_of_one_user_name_give_one_201_and_nineteen_40
 }
 
 #[tokio::test]
+async fn concurrent_creates_where_some_collide_keep_every_successful_one_whole() {
+    // Arrange: 30 names, each sent twice at once, each with an email.
+    let app = spawn_app().await;
+    let body = |n: &str| {
+        let mut u = user_json(n);
+        u["emails"] = json!([{"value": format!("{n}@example.com"), "type": "work"}]);
+        u
+    };
+    let names: Vec<String> = (0..30).map(|i| format!("twin{i:02}")).collect();
+
+    // Act
+    let sends = names.iter().chain(names.iter()).map(|n| app.post("/Users", body(n)));
+    let results = join_all(sends).await;
+
+    // Assert: one 201 and one 409 per name; every created user is stored with its email.
+    let (created, rejected): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.status() == 201);
+    assert_eq!((created.len(), rejected.len()), (30, 30));
+    for res in rejected {
+        assert_scim_error(res, 409, Some("uniqueness")).await;
+    }
+    let list = json_of(app.get("/Users?count=100").await).await;
+    assert_eq!(list["totalResults"], 30);
+    for n in &names {
+        let filter = format!("/Users?filter=emails.value%20eq%20%22{n}%40example.com%22");
+        let found = json_of(app.get(&filter).await).await;
+        assert_eq!(found["totalResults"], 1, "{n}");
+        assert_eq!(found["Resources"][0]["userName"], n.as_str());
+    }
+}
+
+#[tokio::test]
 async fn ten_puts_with_the_same_if_match_give_one_200_and_nine_412() {
     // Arrange
     let app = spawn_app().await;
