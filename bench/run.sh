@@ -40,7 +40,7 @@ SCIMITAR_CLIENT_REQUESTS_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUT
 RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
   SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; [[ $DB == postgres ]] && drop_db' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; [[ $DB == postgres ]] && drop_db; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 seed_start=$(date +%s.%N)

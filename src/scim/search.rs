@@ -75,18 +75,18 @@ async fn page(
     let proj = &lq.projection;
     let (total, mut resources) = match r {
         Resource::User => {
-            let page = state.store.users().list(params).await?;
-            let mut groups = if proj.wants("groups") {
-                let ids: Vec<_> = page.items.iter().map(|u| u.id).collect();
-                Some(state.store.users().groups_of(&ids).await?)
+            if proj.wants("groups") {
+                let page = state.store.users().list_with_groups(params).await?;
+                let list = page
+                    .items
+                    .iter()
+                    .map(|(m, g)| proj.apply(render::user(state, m, Some(g))));
+                (page.total, list.collect::<Vec<_>>())
             } else {
-                None
-            };
-            let list = page.items.iter().map(|m| {
-                let g = groups.as_mut().map(|g| g.remove(&m.id).unwrap_or_default());
-                proj.apply(render::user(state, m, g.as_deref()))
-            });
-            (page.total, list.collect::<Vec<_>>())
+                let page = state.store.users().list(params).await?;
+                let list = page.items.iter().map(|m| proj.apply(render::user(state, m, None)));
+                (page.total, list.collect::<Vec<_>>())
+            }
         }
         Resource::Group => {
             let page = state.store.groups().list(params).await?;

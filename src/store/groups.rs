@@ -163,7 +163,8 @@ impl Groups<'_> {
     }
 
     pub async fn list(&self, p: ListParams) -> Result<Page<group::Model>, StoreError> {
-        super::list_page::<group::Entity>(self.store.db(), p, group::Column::Id).await
+        let db = self.store.db();
+        super::list_page::<group::Entity, _>(db, p, group::Column::Id, async |q| q.all(db).await).await
     }
 
     pub async fn members(&self, id: Uuid) -> Result<Vec<members::MemberRow>, StoreError> {

@@ -266,43 +266,59 @@ pub async fn groups_of(
     Ok(out)
 }
 
-/// A user row and its groups (as [`groups_of`]) in one query: a single round trip for
-/// `GET /Users/{id}`. `None` if there is no such user.
-pub async fn user_with_groups(
+/// The users a select returns, each with its groups (as [`groups_of`]) computed by a
+/// correlated subquery in the same statement: a page of users or one user is one database
+/// round trip. The groups come as a JSON array of `[id, displayName, direct]`.
+pub async fn with_groups(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> Result<Option<(user::Model, Vec<GroupOf>)>, StoreError> {
-    let sql = format!(
-        r#"WITH RECURSIVE {},
-           mine AS (
-               SELECT g.id AS g_id, g.display_name AS g_display, g.display_name_ci AS g_sort,
-                      MAX(anc.direct) = 1 AS g_direct
-               FROM anc JOIN "groups" g ON g.id = anc.id
-               GROUP BY g.id, g.display_name, g.display_name_ci
-           )
-           SELECT u.*, mine.g_id, mine.g_display, mine.g_direct
-           FROM users u LEFT JOIN mine ON 1 = 1
-           WHERE u.id = $1
-           ORDER BY mine.g_sort, mine.g_id"#,
-        ancestors("$1")
-    );
-    let stmt = Statement::from_sql_and_values(backend(db), sql, [user_id.into()]);
-    let rows = db.query_all_raw(stmt).await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
+    select: sea_orm::Select<user::Entity>,
+) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
+    let backend = backend(db);
+    let (id, agg) = match backend {
+        // SQLite stores uuids as 16-byte blobs; `Uuid::parse_str` reads the 32 hex digits.
+        DbBackend::Sqlite => (
+            "lower(hex(g.id))",
+            "json_group_array(json_array({id}, g.display_name, a.direct) ORDER BY g.display_name_ci, g.id)",
+        ),
+        _ => (
+            "g.id::text",
+            "json_agg(json_build_array({id}, g.display_name, a.direct) ORDER BY g.display_name_ci, g.id)::text",
+        ),
     };
-    let user = user::Model::from_query_result(first, "")?;
-    let mut groups = Vec::with_capacity(rows.len());
+    let sql = format!(
+        r#"(WITH RECURSIVE anc(id, direct) AS (
+               SELECT group_id, 1 FROM group_members WHERE member_id = "users"."id"
+               UNION
+               SELECT gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
+           )
+           SELECT {agg}
+           FROM (SELECT id, MAX(direct) AS direct FROM anc GROUP BY id) a JOIN "groups" g ON g.id = a.id)"#,
+        agg = agg.replace("{id}", id)
+    );
+    let stmt = select.expr_as(Expr::cust(sql), "groups_json").build(backend);
+    let rows = db.query_all_raw(stmt).await?;
+    let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        if let Some(id) = row.try_get::<Option<Uuid>>("", "g_id")? {
-            groups.push(GroupOf {
-                id,
-                display_name: row.try_get("", "g_display")?,
-                direct: row.try_get("", "g_direct")?,
-            });
-        }
+        let user = user::Model::from_query_result(row, "")?;
+        let json: Option<String> = row.try_get("", "groups_json")?;
+        let listed: Vec<(String, String, i64)> = match json {
+            Some(j) => serde_json::from_str(&j).map_err(|e| DbErr::Custom(format!("groups of a user: {e}")))?,
+            None => vec![],
+        };
+        let groups = listed
+            .into_iter()
+            .map(|(id, display_name, direct)| {
+                let id = Uuid::parse_str(&id).map_err(|e| DbErr::Custom(format!("group id {id:?}: {e}")))?;
+                Ok(GroupOf {
+                    id,
+                    display_name,
+                    direct: direct == 1,
+                })
+            })
+            .collect::<Result<_, DbErr>>()?;
+        out.push((user, groups));
     }
-    Ok(Some((user, groups)))
+    Ok(out)
 }
 
 #[derive(FromQueryResult)]

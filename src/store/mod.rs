@@ -229,11 +229,14 @@ pub struct ListParams {
 /// - An `OFFSET` page selects the ids first and then only their rows (a "deferred join"): the
 ///   skipped rows are walked in an index, not loaded from the table (3.4× faster at offset
 ///   50,000 in SQLite).
-pub(crate) async fn list_page<E>(
+///
+/// `fetch` reads the rows of a select (plain models, or models with more columns).
+pub(crate) async fn list_page<E, T>(
     db: &DatabaseConnection,
     p: ListParams,
     id: E::Column,
-) -> Result<Page<E::Model>, StoreError>
+    fetch: impl AsyncFnOnce(sea_orm::Select<E>) -> Result<Vec<T>, DbErr>,
+) -> Result<Page<T>, StoreError>
 where
     E: sea_orm::EntityTrait,
     E::Model: Sync,
@@ -261,7 +264,7 @@ where
         q.order_by_asc(id)
     };
     let items = if p.offset == 0 {
-        order(page).limit(p.limit).all(db).await?
+        fetch(order(page).limit(p.limit)).await?
     } else {
         let ids = order(page)
             .select_only()
@@ -269,7 +272,7 @@ where
             .offset(p.offset)
             .limit(p.limit)
             .into_query();
-        order(E::find().filter(id.in_subquery(ids))).all(db).await?
+        fetch(order(E::find().filter(id.in_subquery(ids)))).await?
     };
     let last_from_start = p.after.is_none() && (items.len() as u64) < p.limit && (!items.is_empty() || p.offset == 0);
     let total = if last_from_start {

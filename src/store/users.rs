@@ -185,7 +185,17 @@ impl Users<'_> {
     }
 
     pub async fn list(&self, p: ListParams) -> Result<Page<user::Model>, StoreError> {
-        super::list_page::<user::Entity>(self.store.db(), p, user::Column::Id).await
+        let db = self.store.db();
+        super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| q.all(db).await).await
+    }
+
+    /// As [`Users::list`], each user with its groups, read by the same query.
+    pub async fn list_with_groups(
+        &self,
+        p: ListParams,
+    ) -> Result<Page<(user::Model, Vec<members::GroupOf>)>, StoreError> {
+        let db = self.store.db();
+        super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| members::with_groups(db, q).await).await
     }
 
     /// Records a successful sign-in. Not a change to the resource: no version bump, no audit event.
@@ -204,8 +214,9 @@ impl Users<'_> {
 
     /// The user and its groups (as [`Users::groups_of`]), in one query.
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
-        members::user_with_groups(self.store.db(), id)
+        members::with_groups(self.store.db(), user::Entity::find_by_id(id))
             .await?
+            .pop()
             .ok_or(StoreError::NotFound("user"))
     }
 

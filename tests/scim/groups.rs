@@ -126,6 +126,14 @@ async fn groups_can_be_nested_and_users_see_indirect_groups() {
     assert_eq!(find(&outer)["display"], "Outer");
     let outer_json = json_of(app.get(&format!("/Groups/{outer}")).await).await;
     assert_eq!(outer_json["members"][0]["type"], "Group");
+
+    // A list shows the same groups, in display-name order; a user in no group has none.
+    app.create_user("b").await;
+    let list = json_of(app.get("/Users?sortBy=userName").await).await;
+    assert_eq!(list["Resources"][0]["groups"], user["groups"]);
+    let names: Vec<&str> = groups.iter().map(|g| g["display"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Inner", "Outer"]);
+    assert!(list["Resources"][1].get("groups").is_none_or(|g| g == &json!([])));
 }
 
 #[tokio::test]
