@@ -185,18 +185,41 @@ impl Batch {
             }
             return Ok(());
         }
-        // `?` placeholders are numbered across the statements of one execution.
+        // Small statements are joined (`?` placeholders are numbered across the statements of
+        // one execution). A large one (a chunk of hundreds of rows) runs alone: SQLite keeps
+        // each distinct SQL text prepared per connection, and joined texts of varying length
+        // would each keep a copy of the big statement (hundreds of MB while seeding).
         let mut sql = String::new();
         let mut values = Vec::new();
         for stmt in self.stmts {
-            sql.push_str(&stmt.sql);
-            sql.push_str(";\n");
-            values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+            let n = stmt.values.as_ref().map_or(0, |v| v.0.len());
+            if n > JOIN_MAX_VALUES {
+                flush(db, &mut sql, &mut values).await?;
+                db.execute_raw(stmt).await?;
+            } else {
+                sql.push_str(&stmt.sql);
+                sql.push_str(";\n");
+                values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+            }
         }
-        db.execute_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values))
-            .await?;
-        Ok(())
+        flush(db, &mut sql, &mut values).await
     }
+}
+
+/// Statements with more bound values than this are not joined with others (see [`Batch::run`]).
+const JOIN_MAX_VALUES: usize = 64;
+
+async fn flush(
+    db: &impl sea_orm::ConnectionTrait,
+    sql: &mut String,
+    values: &mut Vec<sea_orm::Value>,
+) -> Result<(), DbErr> {
+    if sql.is_empty() {
+        return Ok(());
+    }
+    let stmt = sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, std::mem::take(sql), std::mem::take(values));
+    db.execute_raw(stmt).await?;
+    Ok(())
 }
 
 /// A paged list result.
