@@ -7,6 +7,7 @@ mod m20261123_000002_oidc;
 mod m20261123_000003_create_audit_events;
 mod m20261123_000004_user_last_login;
 mod m20261124_000005_stateless_access_tokens;
+mod m20261124_000006_trigram_indexes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_audit_events::Migration),
             Box::new(m20261123_000004_user_last_login::Migration),
             Box::new(m20261124_000005_stateless_access_tokens::Migration),
+            Box::new(m20261124_000006_trigram_indexes::Migration),
         ]
     }
 }

@@ -166,3 +166,37 @@ async fn sort_by_an_attribute_without_a_column() {
         .collect();
     assert_eq!(titles, ["Driver", "Tour Guide"]);
 }
+
+#[tokio::test]
+async fn substring_filters_have_trigram_indexes_on_postgres_and_match_case_insensitively() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let app = spawn_app().await;
+    let a = user(
+        &app,
+        json!({"schemas": [USER_SCHEMA], "userName": "Maria.Lopez", "emails": [{"value": "Maria@Example.org"}]}),
+    )
+    .await;
+    user(&app, json!({"schemas": [USER_SCHEMA], "userName": "mario"})).await;
+    assert_eq!(matching(&app, "Users", "userName co \"RIA.LO\"").await, vec![a.clone()]);
+    assert_eq!(matching(&app, "Users", "userName ew \"lopez\"").await, vec![a.clone()]);
+    assert_eq!(matching(&app, "Users", "emails.value co \"a@EXAMPLE\"").await, vec![a]);
+    if app.store.backend() != DbBackend::Postgres {
+        return;
+    }
+    let sql = "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm' ORDER BY indexname";
+    let rows = app
+        .store
+        .db()
+        .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap();
+    let names: Vec<String> = rows.iter().map(|r| r.try_get("", "indexname").unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "idx_groups_display_name_trgm",
+            "idx_user_emails_value_trgm",
+            "idx_users_user_name_trgm"
+        ]
+    );
+}
