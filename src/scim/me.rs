@@ -37,8 +37,14 @@ async fn get_me(
     q: Query,
 ) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, USER_SCHEMA)?;
-    let m = state.store.users().get(me(&caller)?).await?;
-    users::ok_one(&state, &m, &proj).await
+    let (m, groups) = users::load(&state, me(&caller)?, &proj).await?;
+    Ok(users::respond_user(
+        &state,
+        StatusCode::OK,
+        &m,
+        groups.as_deref(),
+        &proj,
+    ))
 }
 
 async fn replace_me(

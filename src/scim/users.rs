@@ -21,7 +21,10 @@ use crate::{
     auth::Principal,
     auth::password,
     store::audit::{Actor, Source},
-    store::users::{EmailData, Password, UserData},
+    store::{
+        members::GroupOf,
+        users::{EmailData, Password, UserData},
+    },
 };
 
 type Query = web::Query<HashMap<String, String>>;
@@ -99,15 +102,6 @@ async fn hash(password: Option<String>) -> Result<Option<String>, ScimError> {
 
 /// 200 with the user as `proj` selects, its version as `ETag`.
 pub(crate) async fn ok_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<HttpResponse, ScimError> {
-    Ok(respond(
-        StatusCode::OK,
-        Some(m.version),
-        render_one(state, m, proj).await?,
-    ))
-}
-
-/// Renders one user, reading its groups only when the projection returns them.
-pub async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) -> Result<Value, ScimError> {
     let groups = if proj.wants("groups") {
         Some(
             state
@@ -121,7 +115,32 @@ pub async fn render_one(state: &AppState, m: &user::Model, proj: &Projection) ->
     } else {
         None
     };
-    Ok(proj.apply(render::user(state, m, groups.as_deref())))
+    Ok(respond_user(state, StatusCode::OK, m, groups.as_deref(), proj))
+}
+
+/// The user with `status`, its version as `ETag`, as `proj` selects (`groups` as given).
+pub(crate) fn respond_user(
+    state: &AppState,
+    status: StatusCode,
+    m: &user::Model,
+    groups: Option<&[GroupOf]>,
+    proj: &Projection,
+) -> HttpResponse {
+    respond(status, Some(m.version), proj.apply(render::user(state, m, groups)))
+}
+
+/// Reads a user and, when the projection returns them, its groups: one query either way.
+pub(crate) async fn load(
+    state: &AppState,
+    id: Uuid,
+    proj: &Projection,
+) -> Result<(user::Model, Option<Vec<GroupOf>>), ScimError> {
+    if proj.wants("groups") {
+        let (m, groups) = state.store.users().get_with_groups(id).await?;
+        Ok((m, Some(groups)))
+    } else {
+        Ok((state.store.users().get(id).await?, None))
+    }
 }
 
 /// Writes shared by the HTTP handlers and `/Bulk`.
@@ -196,11 +215,9 @@ async fn create_user(
 ) -> Result<HttpResponse, ScimError> {
     let proj = query::projection(&q, USER_SCHEMA)?;
     let m = create(&state, &caller.actor(Source::Scim), body.0).await?;
-    let mut res = respond(
-        StatusCode::CREATED,
-        Some(m.version),
-        render_one(&state, &m, &proj).await?,
-    );
+    // A user that did not exist a moment ago is in no group: nothing to read.
+    let no_groups: &[GroupOf] = &[];
+    let mut res = respond_user(&state, StatusCode::CREATED, &m, Some(no_groups), &proj);
     res.headers_mut().insert(
         header::LOCATION,
         state.scim_url("Users", m.id).parse().expect("valid header"),
@@ -217,19 +234,13 @@ async fn get_user(
 ) -> Result<HttpResponse, ScimError> {
     let id = parse_id(&id, "user")?;
     let proj = query::projection(&q, USER_SCHEMA)?;
-    let (m, groups) = if proj.wants("groups") {
-        let (m, groups) = state.store.users().get_with_groups(id).await?;
-        (m, Some(groups))
-    } else {
-        (state.store.users().get(id).await?, None)
-    };
+    let (m, groups) = load(&state, id, &proj).await?;
     if not_modified(&req, m.version) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, render::etag(m.version)))
             .finish());
     }
-    let body = proj.apply(render::user(&state, &m, groups.as_deref()));
-    Ok(respond(StatusCode::OK, Some(m.version), body))
+    Ok(respond_user(&state, StatusCode::OK, &m, groups.as_deref(), &proj))
 }
 
 /// `GET /Users`: RFC 7644 §3.4.2.

@@ -218,7 +218,7 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Membe
 }
 
 /// `anc(member, id, direct)`: every group containing one of the members listed by `params`
-/// (SQL placeholders), directly or through nested groups. `UNION` (not `UNION ALL`) makes the
+/// (SQL placeholders, or a column of an outer query), directly or through nested groups. `UNION` (not `UNION ALL`) makes the
 /// recursion stop on cycles; the anchor rows carry `direct = 1`. (A correlated `EXISTS` for
 /// `direct` was planned by PostgreSQL as a hash of the whole membership table on every call:
 /// 60 ms at 20,000 memberships.)
@@ -286,13 +286,10 @@ pub async fn with_groups(
         ),
     };
     let sql = format!(
-        r#"(WITH RECURSIVE anc(id, direct) AS (
-               SELECT group_id, 1 FROM group_members WHERE member_id = "users"."id"
-               UNION
-               SELECT gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
-           )
+        r#"(WITH RECURSIVE {}
            SELECT {agg}
            FROM (SELECT id, MAX(direct) AS direct FROM anc GROUP BY id) a JOIN "groups" g ON g.id = a.id)"#,
+        ancestors(r#""users"."id""#),
         agg = agg.replace("{id}", id)
     );
     let stmt = select.expr_as(Expr::cust(sql), "groups_json").build(backend);

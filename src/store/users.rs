@@ -139,20 +139,19 @@ impl Users<'_> {
         row.version = Set(cur.version + 1);
         row.last_modified = Set(Utc::now());
         let model = row.update(&*tx).await.map_err(|e| conflict(e.into(), &user_name))?;
-        user_email::Entity::delete_many()
-            .filter(user_email::COLUMN.user_id.eq(id))
-            .exec(&*tx)
-            .await
-            .map_err(StoreError::from)?;
-        insert_emails(&*tx, id, data.emails).await.map_err(StoreError::from)?;
         let action = match (cur.active, model.active) {
             (true, false) => "user.deactivate",
             (false, true) => "user.reactivate",
             _ => "user.update",
         };
-        audit::record(&*tx, actor, vec![Event::user(action, id)])
-            .await
-            .map_err(StoreError::from)?;
+        let mut batch = Batch::default();
+        batch.push(
+            &*tx,
+            &user_email::Entity::delete_many().filter(user_email::COLUMN.user_id.eq(id)),
+        );
+        emails_in(&mut batch, &*tx, id, data.emails);
+        audit::record_in(&mut batch, &*tx, actor, vec![Event::user(action, id)]);
+        batch.run(&*tx).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }
@@ -252,12 +251,6 @@ impl Users<'_> {
     ) -> Result<std::collections::HashMap<Uuid, Vec<members::GroupOf>>, StoreError> {
         members::groups_of(self.store.db(), ids).await
     }
-}
-
-async fn insert_emails(db: &impl ConnectionTrait, user_id: Uuid, emails: Vec<EmailData>) -> Result<(), DbErr> {
-    let mut batch = Batch::default();
-    emails_in(&mut batch, db, user_id, emails);
-    batch.run(db).await
 }
 
 /// Adds the inserts of a user's emails (none if the list is empty) to a batch of writes.

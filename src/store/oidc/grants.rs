@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Batch, Store, StoreError};
 
 pub struct Grants<'a> {
     pub(super) store: &'a Store,
@@ -50,7 +50,7 @@ impl Grants<'_> {
         };
         if row.used {
             if let Some(family) = row.family_id {
-                revoke_family(&*tx, family, access_expiry).await?;
+                family_revocation(&*tx, family, access_expiry).run(&*tx).await?;
             }
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
@@ -97,7 +97,7 @@ impl Grants<'_> {
             return Ok(Redeemed::Invalid);
         }
         if row.used {
-            revoke_family(&*tx, row.family_id, access_expiry).await?;
+            family_revocation(&*tx, row.family_id, access_expiry).run(&*tx).await?;
             tx.commit().await?;
             return Ok(Redeemed::Replayed);
         }
@@ -111,18 +111,18 @@ impl Grants<'_> {
     /// Revokes the refresh tokens of a family now and its access tokens, which expire by
     /// `access_expiry` at the latest.
     pub async fn revoke_family(&self, family_id: Uuid, access_expiry: DateTime<Utc>) -> Result<(), StoreError> {
-        let tx = self.store.write_tx().await?;
-        revoke_family(&*tx, family_id, access_expiry).await?;
-        tx.commit().await?;
-        Ok(())
+        let db = self.store.db();
+        Ok(self
+            .store
+            .write_batch(family_revocation(db, family_id, access_expiry))
+            .await?)
     }
 
     /// Revokes one access token (by `jti`) until it expires.
     pub async fn revoke_access(&self, jti: Uuid, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-        let tx = self.store.write_tx().await?;
-        revoke_until(&*tx, jti, expires_at).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut batch = Batch::default();
+        revocation_in(&mut batch, self.store.db(), jti, expires_at);
+        Ok(self.store.write_batch(batch).await?)
     }
 
     /// Whether any of `ids` (an access token's `jti` and its family) has been revoked.
@@ -169,37 +169,32 @@ impl Grants<'_> {
     }
 }
 
-/// Revokes every refresh and access token of a family.
-async fn revoke_family(
-    db: &impl ConnectionTrait,
-    family_id: Uuid,
-    access_expiry: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-        .filter(refresh_token::COLUMN.family_id.eq(family_id))
-        .exec(db)
-        .await?;
-    revoke_until(db, family_id, access_expiry).await
+/// The writes that revoke every refresh and access token of a family.
+fn family_revocation(db: &impl ConnectionTrait, family_id: Uuid, access_expiry: DateTime<Utc>) -> Batch {
+    let mut batch = Batch::default();
+    batch.push(
+        db,
+        &refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+            .filter(refresh_token::COLUMN.family_id.eq(family_id)),
+    );
+    revocation_in(&mut batch, db, family_id, access_expiry);
+    batch
 }
 
-/// Lists `id` (a `jti` or a family) as revoked until `expires_at`, and forgets revocations
-/// whose tokens have all expired.
-async fn revoke_until(db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
-    token_revocation::Entity::delete_many()
-        .filter(token_revocation::COLUMN.expires_at.lt(Utc::now()))
-        .exec(db)
-        .await?;
+/// Adds to `batch`: list `id` (a `jti` or a family) as revoked until `expires_at`, and
+/// forget revocations whose tokens have all expired.
+fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) {
+    batch.push(
+        db,
+        &token_revocation::Entity::delete_many().filter(token_revocation::COLUMN.expires_at.lt(Utc::now())),
+    );
     let row = token_revocation::ActiveModel {
         id: Set(id),
         expires_at: Set(expires_at),
     };
     // Already listed: the first revocation covers every token (none is issued after it).
-    token_revocation::Entity::insert(row)
-        .on_conflict_do_nothing()
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    batch.push(db, &token_revocation::Entity::insert(row).on_conflict_do_nothing());
 }
 
 impl Grants<'_> {
