@@ -101,13 +101,7 @@ async fn openidconnect_client_signs_in_and_sees_group_changes_after_refresh() {
         .expect("valid refreshed ID token");
     assert_eq!(jwt_payload(&new_id.to_string())["groups"], json!([]));
     assert_ne!(refreshed.refresh_token().map(|r| r.secret()), Some(refresh.secret()));
-    let res = app
-        .client
-        .get(app.url("/oauth2/userinfo"))
-        .bearer_auth(refreshed.access_token().secret())
-        .send()
-        .await
-        .unwrap();
+    let res = app.userinfo(refreshed.access_token().secret()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let info = json_of(res).await;
     assert_eq!(info["sub"], json!(alice));

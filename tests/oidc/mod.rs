@@ -120,6 +120,27 @@ impl TestApp {
         json_of(res).await
     }
 
+    /// RFC 7009 revocation by the client the token was issued to.
+    pub async fn revoke(&self, rp: &Rp, token: &str) -> Response {
+        self.client
+            .post(self.url("/oauth2/revoke"))
+            .basic_auth(&rp.client_id, rp.secret.as_deref())
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("revoke")
+    }
+
+    /// `GET userinfo` with a bearer access token.
+    pub async fn userinfo(&self, access_token: &str) -> Response {
+        self.client
+            .get(self.url("/oauth2/userinfo"))
+            .bearer_auth(access_token)
+            .send()
+            .await
+            .expect("userinfo")
+    }
+
     /// Runs the whole code flow (PKCE S256) for a confidential client; returns the token response.
     pub async fn tokens_for(&self, rp: &Rp, user: &str, scope: &str) -> Value {
         let (verifier, challenge) = pkce();

@@ -55,13 +55,7 @@ async fn a_deactivated_user_cannot_refresh_introspect_as_active_or_log_in() {
     let res = refresh(&app, &rp, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json_of(res).await["error"], "invalid_grant");
-    let res = app
-        .client
-        .get(app.url("/oauth2/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let res = app.userinfo(access).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let url = app.authorize_url(&rp, "openid", &pkce().1);
     let res = app.login(&browser(), &url, "alice", PASSWORD).await;
@@ -106,22 +100,15 @@ async fn revocation_ends_access_and_refresh_tokens() {
     app.create_user_with_password("alice").await;
     let rp = app.register_client(json!({})).await;
     let tokens = app.tokens_for(&rp, "alice", "openid").await;
-    let revoke = |t: String| {
-        app.client
-            .post(app.url("/oauth2/revoke"))
-            .basic_auth(&rp.client_id, rp.secret.as_deref())
-            .form(&[("token", t)])
-            .send()
-    };
     let access = tokens["access_token"].as_str().unwrap();
-    assert_eq!(revoke(access.into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.revoke(&rp, access).await.status(), StatusCode::OK);
     assert_eq!(app.introspect(&rp, access).await["active"], false);
 
     let r = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(revoke(r.into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.revoke(&rp, r).await.status(), StatusCode::OK);
     assert_eq!(refresh(&app, &rp, r).await.status(), StatusCode::BAD_REQUEST);
     // Unknown tokens are fine too (RFC 7009 §2.2).
-    assert_eq!(revoke("nothing".into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.revoke(&rp, "nothing").await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -131,28 +118,15 @@ async fn revoking_a_refresh_token_ends_the_access_tokens_of_its_grant_only() {
     let rp = app.register_client(json!({})).await;
     let first = app.tokens_for(&rp, "alice", "openid").await;
     let other = app.tokens_for(&rp, "alice", "openid").await;
-    let res = app
-        .client
-        .post(app.url("/oauth2/revoke"))
-        .basic_auth(&rp.client_id, rp.secret.as_deref())
-        .form(&[("token", first["refresh_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let res = app.revoke(&rp, first["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let userinfo = |t: &str| {
-        app.client
-            .get(app.url("/oauth2/userinfo"))
-            .bearer_auth(t.to_owned())
-            .send()
-    };
     let access = first["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&rp, access).await["active"], false);
-    assert_eq!(userinfo(access).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.userinfo(access).await.status(), StatusCode::UNAUTHORIZED);
     // Another sign-in of the same user is another grant.
     let access = other["access_token"].as_str().unwrap();
     assert_eq!(app.introspect(&rp, access).await["active"], true);
-    assert_eq!(userinfo(access).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(app.userinfo(access).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -163,14 +137,7 @@ async fn an_id_token_is_not_accepted_as_an_access_token() {
     let tokens = app.tokens_for(&rp, "alice", "openid").await;
     let id_token = tokens["id_token"].as_str().unwrap();
     assert_eq!(app.introspect(&rp, id_token).await, json!({"active": false}));
-    let res = app
-        .client
-        .get(app.url("/oauth2/userinfo"))
-        .bearer_auth(id_token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.userinfo(id_token).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -195,15 +162,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_old_revocations_are_
         .await
         .unwrap();
 
-    let res = app
-        .client
-        .post(app.url("/oauth2/revoke"))
-        .basic_auth(&rp.client_id, rp.secret.as_deref())
-        .form(&[("token", revoked.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.revoke(&rp, &revoked).await.status(), StatusCode::OK);
     assert_eq!(app.introspect(&rp, &revoked).await["active"], false);
     assert_eq!(app.introspect(&rp, &kept).await["active"], true);
     let rows = entity::token_revocation::Entity::find()
