@@ -29,7 +29,8 @@ pub struct Config {
     pub max_body_bytes: usize,
 
     /// Largest SCIM page (`count`) served; larger requests are capped to it.
-    #[arg(long, env = "SCIMITAR_MAX_PAGE_SIZE", default_value_t = 1000)]
+    /// RFC 9865 §4 advertises it as a positive integer, so 0 is refused.
+    #[arg(long, env = "SCIMITAR_MAX_PAGE_SIZE", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_page_size: u64,
 
     /// Database connection pool size (default: 16 for PostgreSQL, 8 for SQLite).

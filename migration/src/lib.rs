@@ -8,6 +8,7 @@ mod m20261123_000003_create_audit_events;
 mod m20261123_000004_user_last_login;
 mod m20261124_000005_stateless_access_tokens;
 mod m20261124_000006_trigram_indexes;
+mod m20261130_000007_unique_group_names;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_user_last_login::Migration),
             Box::new(m20261124_000005_stateless_access_tokens::Migration),
             Box::new(m20261124_000006_trigram_indexes::Migration),
+            Box::new(m20261130_000007_unique_group_names::Migration),
         ]
     }
 }

@@ -39,14 +39,14 @@ async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
         "filter": {"supported": true, "maxResults": state.config.max_page_size},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
-        // IETF SCIM cursor-pagination draft.
+        // RFC 9865 §4. Cursors are keyset positions that never expire, so `cursorTimeout`
+        // (a positive integer when present) is omitted: "no value … no cursor timeout".
         "pagination": {
             "cursor": true,
             "index": true,
             "defaultPaginationMethod": "index",
             "defaultPageSize": state.config.max_page_size,
             "maxPageSize": state.config.max_page_size,
-            "cursorTimeout": 0,
         },
         "etag": {"supported": true},
         "authenticationSchemes": [{

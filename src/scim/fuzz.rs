@@ -1,5 +1,6 @@
 //! Property-based fuzzing of everything that reads client input before it reaches the
-//! database: the filter parser and its SQL compiler, the PATCH path parser, PATCH request
+//! database: the filter parser and its SQL compiler, the PATCH path parser, the
+//! `attributes`/`excludedAttributes` parser, PATCH request
 //! parsing and application, and SCIM JSON ingestion. The property is always the same: any
 //! input gives `Ok` or a SCIM error with a 4xx status — never a panic, never a 5xx.
 //!
@@ -16,6 +17,7 @@ use super::{
         sql::{Compiler, Resource, to_condition},
     },
     ingest, patch,
+    projection::Projection,
     schema::{ENTERPRISE_USER, GROUP, USER},
 };
 
@@ -277,6 +279,21 @@ proptest! {
     #[test]
     fn path_parser_any_input(s in prop_oneof![".{0,48}", soup(), soup_tight()]) {
         let _ = filter::parse_path(&s);
+    }
+
+    #[test]
+    fn projection_parser_any_input(
+        a in prop_oneof![".{0,48}", soup(), soup_tight()],
+        e in prop_oneof![".{0,48}", soup(), soup_tight()],
+    ) {
+        for core in [USER.id, GROUP.id] {
+            match Projection::parse(Some(&a), Some(&e), core) {
+                Ok(p) => {
+                    let _ = p.apply(Value::Object(user_doc()));
+                }
+                Err(err) => prop_assert!(client_error(&err), "{a} / {e}: {err:?}"),
+            }
+        }
     }
 
     #[test]

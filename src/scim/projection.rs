@@ -2,7 +2,7 @@
 //! `id` and `schemas` are always returned; names match case-insensitively.
 use serde_json::{Map, Value};
 
-use super::error::ScimError;
+use super::{error::ScimError, filter};
 
 /// One requested attribute: optional schema URN, attribute, optional sub-attribute.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,34 +26,28 @@ fn parse_list(s: &str, core_urn: &str) -> Result<Vec<Path>, ScimError> {
         .collect()
 }
 
+/// One entry of `attributes`/`excludedAttributes`: an attribute path in the grammar filters
+/// and PATCH use (one parser for all three), or a bare schema URN for a whole extension.
 fn parse_path(p: &str, core_urn: &str) -> Result<Path, ScimError> {
-    let (urn, rest) = if p.len() >= 4 && p[..4].eq_ignore_ascii_case("urn:") {
-        // A bare schema URN selects the whole extension object.
-        if super::schema::by_id(p).is_some() {
-            return Ok(Path {
-                urn: Some(p.to_owned()),
-                name: String::new(),
-                sub: None,
-            });
-        }
-        let (urn, rest) = p.rsplit_once(':').unwrap_or((p, ""));
-        (Some(urn.to_owned()), rest)
-    } else {
-        (None, p)
-    };
-    let (name, sub) = match rest.split_once('.') {
-        Some((n, s)) => (n, Some(s.to_owned())),
-        None => (rest, None),
-    };
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "$_-".contains(c)) {
-        return Err(ScimError::invalid_value(format!("invalid attribute name {p:?}")));
+    if super::schema::by_id(p).is_some() {
+        return Ok(Path {
+            urn: Some(p.to_owned()),
+            name: String::new(),
+            sub: None,
+        });
     }
+    let invalid = |why: String| ScimError::invalid_value(format!("invalid attribute name {p:?}: {why}"));
+    let parsed = filter::parse_path(p).map_err(|e| invalid(e.to_string()))?;
+    if parsed.filter.is_some() {
+        return Err(invalid("a value filter cannot select attributes".into()));
+    }
+    let attr = parsed.attr;
     // The core schema's URN prefix names core attributes.
-    let urn = urn.filter(|u| !u.eq_ignore_ascii_case(core_urn));
+    let urn = attr.uri.filter(|u| !u.eq_ignore_ascii_case(core_urn));
     Ok(Path {
         urn,
-        name: name.to_owned(),
-        sub,
+        name: attr.name,
+        sub: attr.sub,
     })
 }
 
@@ -281,5 +275,33 @@ mod tests {
         assert!(Projection::parse(Some("user Name"), None, CORE).is_err());
         assert!(Projection::parse(Some("a;drop"), None, CORE).is_err());
         assert!(Projection::parse(Some("urn:"), None, CORE).is_err());
+    }
+
+    #[test]
+    fn non_ascii_and_odd_attribute_names_are_errors_not_panics() {
+        // "ab€" once panicked: a byte slice cut the euro sign in half.
+        for bad in [
+            "ab€",
+            "€",
+            "u€rn:x",
+            "urn€",
+            "urn:€",
+            "日本",
+            "emails[type eq \"work\"]",
+            "name..x",
+            ".",
+            "a.",
+            "urn:x:",
+            "\u{0}",
+            "a b",
+            "[",
+            "]",
+            "$",
+            "name.€",
+        ] {
+            let err = Projection::parse(Some(bad), None, CORE).expect_err(bad);
+            assert_eq!(err.scim_type, Some("invalidValue"), "{bad}");
+            assert!(Projection::parse(None, Some(bad), CORE).is_err(), "{bad}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{error::ScimError, filter, projection::Projection};
 
-/// Index paging (RFC 7644 §3.4.2.4) or cursor paging (IETF SCIM cursor-pagination draft).
+/// Index paging (RFC 7644 §3.4.2.4) or cursor paging (RFC 9865 §2).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Paging {
     /// 1-based `startIndex`.
@@ -52,12 +52,12 @@ fn get<'a>(q: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ScimError> {
+fn number(q: &HashMap<String, String>, name: &str, scim_type: &'static str) -> Result<Option<i64>, ScimError> {
     get(q, name)
         .map(|v| {
             v.trim()
                 .parse::<i64>()
-                .map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))
+                .map_err(|_| ScimError::bad_request(scim_type, format!("{name} must be an integer")))
         })
         .transpose()
 }
@@ -91,7 +91,7 @@ impl ListQuery {
                 )));
             }
         };
-        let start_index = number(q, "startIndex")?.map(|s| s.max(1) as u64);
+        let start_index = number(q, "startIndex", "invalidValue")?.map(|s| s.max(1) as u64);
         let paging = match (get(q, "cursor"), start_index) {
             (Some(_), Some(_)) => return Err(ScimError::invalid_value("use either startIndex or cursor, not both")),
             (Some(_), None) if sort_by.is_some() => {
@@ -102,7 +102,9 @@ impl ListQuery {
             (Some(c), None) => Paging::Cursor(decode_cursor(c)?),
             (None, s) => Paging::Index(s.unwrap_or(1)),
         };
-        let count = number(q, "count")?.map_or(max_count, |c| (c.max(0) as u64).min(max_count));
+        // RFC 9865 §2: a negative count is 0; more than the maximum is capped (the server "MAY
+        // return fewer"); a count that is not an integer is `invalidCount` (§2.1).
+        let count = number(q, "count", "invalidCount")?.map_or(max_count, |c| (c.max(0) as u64).min(max_count));
         let projection = Projection::parse(get(q, "attributes"), get(q, "excludedAttributes"), core_urn)?;
         Ok(ListQuery {
             filter,

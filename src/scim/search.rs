@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, http::StatusCode, web};
 use sea_orm::{Condition, Order};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::{
     ScimBody,
@@ -63,8 +64,9 @@ async fn page(
         Paging::Cursor(after) => after,
         Paging::Index(_) => None,
     };
-    // Cursor pages read one row more to know whether a next page exists.
-    let probe = u64::from(matches!(lq.paging, Paging::Cursor(_)) && limit > 0);
+    // Cursor pages read one row more to know whether a next page exists (RFC 9865 §2:
+    // `nextCursor` is omitted only on the last page, even when `count=0`).
+    let probe = u64::from(matches!(lq.paging, Paging::Cursor(_)));
     let params = ListParams {
         filter,
         order_by,
@@ -116,12 +118,14 @@ pub async fn list(state: &AppState, r: Resource, lq: &ListQuery) -> Result<Value
             let (total, resources, _) = page(state, r, lq, start - 1, lq.count).await?;
             Ok(render::list_response(total, start, resources))
         }
-        Paging::Cursor(_) => {
+        Paging::Cursor(after) => {
             let (total, resources, more) = page(state, r, lq, 0, lq.count).await?;
-            let next = resources
-                .last()
-                .and_then(|l| l["id"].as_str())
-                .and_then(|id| id.parse().ok());
+            // The next page starts after the last row of this one; a `count=0` page returned no
+            // row, so the next one starts where this one did (nil sorts before every id).
+            let next = match resources.last() {
+                Some(l) => l["id"].as_str().and_then(|id| id.parse().ok()),
+                None => Some(after.unwrap_or(Uuid::nil())),
+            };
             let mut body = json!({
                 "schemas": [LIST_RESPONSE],
                 "totalResults": total,

@@ -31,6 +31,16 @@ pub struct Groups<'a> {
     pub(super) store: &'a Store,
 }
 
+/// Display names are unique case-insensitively (migration 7's index): a violation names it.
+fn name_taken(e: impl Into<StoreError>, display_name: &str) -> StoreError {
+    match e.into() {
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "a group named {display_name:?} already exists (names are unique, ignoring case)"
+        )),
+        e => e,
+    }
+}
+
 impl Groups<'_> {
     pub async fn create(
         &self,
@@ -41,6 +51,7 @@ impl Groups<'_> {
         let now = Utc::now();
         let id = Uuid::now_v7();
         let tx = self.store.write_tx().await?;
+        let name = data.display_name.clone();
         let model = group::ActiveModel {
             id: Set(id),
             display_name_ci: Set(data.display_name.to_lowercase()),
@@ -52,7 +63,8 @@ impl Groups<'_> {
             last_modified: Set(now),
         }
         .insert(&*tx)
-        .await?;
+        .await
+        .map_err(|e| name_taken(e, &name))?;
         let resolved = members::resolve(&*tx, member_ids).await?;
         let added = members::add(&*tx, id, &resolved).await?;
         let mut events =
@@ -118,6 +130,9 @@ impl Groups<'_> {
             events.push(Event::group("group.update", id));
         }
         let mut row: group::ActiveModel = cur.clone().into();
+        let name = data
+            .as_ref()
+            .map_or(cur.display_name.clone(), |d| d.display_name.clone());
         if let Some(data) = data {
             row.display_name_ci = Set(data.display_name.to_lowercase());
             row.display_name = Set(data.display_name);
@@ -132,7 +147,7 @@ impl Groups<'_> {
         batch.push(&*tx, &update);
         let model = row.try_into_model().map_err(StoreError::from)?;
         audit::record_in(&mut batch, &*tx, actor, events);
-        batch.run(&*tx).await.map_err(StoreError::from)?;
+        batch.run(&*tx).await.map_err(|e| name_taken(e, &name))?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
     }

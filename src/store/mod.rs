@@ -21,7 +21,8 @@ pub enum StoreError {
     /// The resource does not exist (404).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// A uniqueness constraint was violated (409).
+    /// A uniqueness constraint was violated (409). The text is written for the client and
+    /// never carries the database's own message.
     #[error("{0}")]
     Conflict(String),
     /// `If-Match` named another version than the stored one (412).
@@ -38,9 +39,25 @@ pub enum StoreError {
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(m)) => StoreError::Conflict(m),
+            Some(SqlErr::UniqueConstraintViolation(m)) => {
+                // The database's text names tables, indexes and values: log it, send a summary.
+                tracing::debug!(constraint = %m, "unique constraint violated");
+                StoreError::Conflict(unique_violation_summary(&m).to_owned())
+            }
             _ => StoreError::Db(e),
         }
+    }
+}
+
+/// What a unique-constraint violation means to a client, from the constraint the database
+/// names (SQLite: `UNIQUE constraint failed: users.user_name_ci`; PostgreSQL: the index name).
+fn unique_violation_summary(db_message: &str) -> &'static str {
+    if db_message.contains("user_name") {
+        "userName is already taken"
+    } else if db_message.contains("display_name") {
+        "a group with this displayName already exists"
+    } else {
+        "the request conflicts with an existing resource"
     }
 }
 
@@ -304,4 +321,29 @@ where
         query.count(db).await?
     };
     Ok(Page { total, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_never_pass_the_database_text_on() {
+        for (db, want) in [
+            (
+                "UNIQUE constraint failed: users.user_name_ci",
+                "userName is already taken",
+            ),
+            (
+                "duplicate key value violates unique constraint \"uq_groups_display_name_ci\"",
+                "a group with this displayName already exists",
+            ),
+            (
+                "UNIQUE constraint failed: group_members.group_id, group_members.member_id",
+                "the request conflicts with an existing resource",
+            ),
+        ] {
+            assert_eq!(unique_violation_summary(db), want);
+        }
+    }
 }

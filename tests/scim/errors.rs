@@ -180,3 +180,21 @@ async fn unsupported_methods_are_405() {
     let app = spawn_app().await;
     assert_scim_error(app.scim("DELETE", "/Users", None).await, 405, None).await;
 }
+
+#[tokio::test]
+async fn non_ascii_attribute_names_are_400_not_a_dropped_connection() {
+    let app = spawn_app().await;
+    let id = app.create_user("proj-utf8").await;
+    // `ab€` once panicked the worker: a byte slice cut the euro sign in half.
+    for path in [
+        "/Users?attributes=ab%E2%82%AC".to_owned(),
+        "/Users?excludedAttributes=ab%E2%82%AC".to_owned(),
+        format!("/Users/{id}?attributes=ab%E2%82%AC"),
+        "/Groups?attributes=%E6%97%A5%E6%9C%AC".to_owned(),
+        "/Users?attributes=urn%E2%82%AC".to_owned(),
+    ] {
+        assert_scim_error(app.get(&path).await, 400, Some("invalidValue")).await;
+    }
+    // The server is still up and answering.
+    assert_eq!(app.get(&format!("/Users/{id}")).await.status(), 200);
+}

@@ -9,4 +9,5 @@ mod me;
 mod membership;
 mod patch;
 mod search;
+mod uniqueness;
 mod users;

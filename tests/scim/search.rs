@@ -73,12 +73,53 @@ async fn a_forged_cursor_is_400_invalid_cursor() {
 }
 
 #[tokio::test]
-async fn service_provider_config_advertises_both_paging_methods() {
+async fn service_provider_config_advertises_both_paging_methods_with_rfc_9865_values() {
     let app = spawn_app().await;
     let spc = json_of(app.get("/ServiceProviderConfig").await).await;
-    assert_eq!(spc["pagination"]["cursor"], true);
-    assert_eq!(spc["pagination"]["index"], true);
-    assert_eq!(spc["pagination"]["maxPageSize"], 1000);
+    let p = &spc["pagination"];
+    assert_eq!(p["cursor"], true);
+    assert_eq!(p["index"], true);
+    assert_eq!(p["maxPageSize"], 1000);
+    // RFC 9865 §4: page sizes and `cursorTimeout` are positive integers when present
+    // (a strict client library rejected `cursorTimeout: 0` and with it the whole document).
+    for key in ["defaultPageSize", "maxPageSize", "cursorTimeout"] {
+        if let Some(v) = p.get(key) {
+            assert!(v.as_u64().is_some_and(|n| n > 0), "{key} = {v}");
+        }
+    }
+    let method = p["defaultPaginationMethod"].as_str().unwrap_or("index");
+    assert!(["index", "cursor"].contains(&method), "{method}");
+}
+
+#[tokio::test]
+async fn a_cursor_page_of_count_0_still_points_to_the_next_page() {
+    let app = spawn_app().await;
+    for name in ["c0-a", "c0-b", "c0-c"] {
+        app.create_user(name).await;
+    }
+    // RFC 9865 §2: `nextCursor` is omitted only on the last page.
+    let empty = json_of(app.get("/Users?count=0&cursor=").await).await;
+    assert_eq!(empty["totalResults"], 3);
+    assert_eq!(empty["Resources"], json!([]));
+    let next = empty["nextCursor"]
+        .as_str()
+        .expect("nextCursor on a count=0 page")
+        .to_owned();
+    let page = json_of(app.get(&format!("/Users?count=2&cursor={next}")).await).await;
+    assert_eq!(ids(&page).len(), 2);
+    let last = page["nextCursor"].as_str().expect("a third user remains").to_owned();
+    let rest = json_of(app.get(&format!("/Users?count=0&cursor={last}")).await).await;
+    assert!(rest["nextCursor"].is_string(), "{rest}");
+    let end = json_of(app.get(&format!("/Users?count=5&cursor={last}")).await).await;
+    assert_eq!(ids(&end).len(), 1);
+    assert!(end.get("nextCursor").is_none(), "{end}");
+}
+
+#[tokio::test]
+async fn a_count_that_is_not_an_integer_is_400_invalid_count() {
+    let app = spawn_app().await;
+    assert_scim_error(app.get("/Users?count=ten&cursor=").await, 400, Some("invalidCount")).await;
+    assert_scim_error(app.get("/Users?count=1.5").await, 400, Some("invalidCount")).await;
 }
 
 #[tokio::test]
