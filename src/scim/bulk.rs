@@ -7,7 +7,14 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{ScimBody, error::ScimError, groups, method_not_allowed, render, respond, users};
+use super::{
+    ScimBody,
+    error::ScimError,
+    method_not_allowed, render,
+    resource::Resource,
+    respond,
+    service::{groups, users},
+};
 use crate::{
     AppState,
     auth::Principal,
@@ -153,17 +160,16 @@ async fn run(
         .and_then(Value::as_str)
         .ok_or_else(|| ScimError::invalid_syntax("\"path\" is required"))?;
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
-    let kind = match segments.next().unwrap_or_default() {
-        k if k.eq_ignore_ascii_case("Users") => "Users",
-        k if k.eq_ignore_ascii_case("Groups") => "Groups",
-        other => return Err(ScimError::invalid_value(format!("unknown resource type {other:?}"))),
-    };
+    let first = segments.next().unwrap_or_default();
+    let kind = Resource::from_endpoint(first)
+        .ok_or_else(|| ScimError::invalid_value(format!("unknown resource type {first:?}")))?;
     let id = match segments.next().filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
             let mut v = Value::String(raw.to_owned());
             resolve_refs(&mut v, created)?;
-            Some(super::parse_id(v.as_str().unwrap_or_default(), kind)?)
+            let raw = v.as_str().unwrap_or_default();
+            Some(Uuid::parse_str(raw).map_err(|_| ScimError::not_found(format!("{} {raw:?} not found", kind.noun())))?)
         }
     };
     let if_match = op
@@ -175,11 +181,11 @@ async fn run(
     resolve_refs(&mut data, created)?;
     let done = |status, id: Uuid, version| Done {
         status,
-        location: Some(state.scim_url(kind, id)),
+        location: Some(state.scim_url(kind.endpoint(), id)),
         version: Some(version),
         created: None,
     };
-    let users = kind == "Users";
+    let users = kind == Resource::User;
     Ok(match (method, id) {
         ("POST", None) => {
             if bulk_id.is_none_or(str::is_empty) {
@@ -221,7 +227,7 @@ async fn run(
             }
             Done {
                 status: StatusCode::NO_CONTENT,
-                location: Some(state.scim_url(kind, id)),
+                location: Some(state.scim_url(kind.endpoint(), id)),
                 version: None,
                 created: None,
             }

@@ -2,7 +2,7 @@
 use actix_web::{HttpResponse, http::StatusCode, web};
 use serde_json::{Value, json};
 
-use super::{error::ScimError, method_not_allowed, respond, schema};
+use super::{error::ScimError, method_not_allowed, resource::Resource, respond, schema};
 use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -63,26 +63,22 @@ async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
     respond(StatusCode::OK, None, body)
 }
 
-fn resource_type_json(state: &AppState, id: &str) -> Option<Value> {
-    let (endpoint, schema, extensions) = match id {
-        "User" => (
-            "/Users",
-            schema::USER_SCHEMA,
-            vec![json!({"schema": schema::ENTERPRISE_USER_SCHEMA, "required": false})],
-        ),
-        "Group" => ("/Groups", schema::GROUP_SCHEMA, vec![]),
-        _ => return None,
-    };
-    Some(json!({
+fn resource_type_json(state: &AppState, r: Resource) -> Value {
+    let extensions: Vec<Value> = r
+        .extensions()
+        .iter()
+        .map(|e| json!({"schema": e.id, "required": false}))
+        .collect();
+    json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-        "id": id,
-        "name": id,
-        "endpoint": endpoint,
-        "description": format!("{id} resources"),
-        "schema": schema,
+        "id": r.name(),
+        "name": r.name(),
+        "endpoint": format!("/{}", r.endpoint()),
+        "description": format!("{} resources", r.name()),
+        "schema": r.core_urn(),
         "schemaExtensions": extensions,
-        "meta": {"resourceType": "ResourceType", "location": format!("{}/ResourceTypes/{id}", base(state))},
-    }))
+        "meta": {"resourceType": "ResourceType", "location": format!("{}/ResourceTypes/{}", base(state), r.name())},
+    })
 }
 
 fn list(resources: Vec<Value>) -> Value {
@@ -91,16 +87,13 @@ fn list(resources: Vec<Value>) -> Value {
 
 /// `GET /ResourceTypes`: RFC 7644 §4.
 async fn resource_types(state: web::Data<AppState>) -> HttpResponse {
-    let all = ["User", "Group"]
-        .iter()
-        .filter_map(|id| resource_type_json(&state, id))
-        .collect();
+    let all = Resource::ALL.iter().map(|r| resource_type_json(&state, *r)).collect();
     respond(StatusCode::OK, None, list(all))
 }
 
 async fn resource_type(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ScimError> {
-    let body = resource_type_json(&state, &id)
-        .ok_or_else(|| ScimError::not_found(format!("resource type {id:?} not found")))?;
+    let r = Resource::from_name(&id).ok_or_else(|| ScimError::not_found(format!("resource type {id:?} not found")))?;
+    let body = resource_type_json(&state, r);
     Ok(respond(StatusCode::OK, None, body))
 }
 

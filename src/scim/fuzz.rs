@@ -14,11 +14,11 @@ use super::{
     error::ScimError,
     filter::{
         self,
-        sql::{Compiler, Resource, to_condition},
+        sql::{Compiler, to_condition},
     },
     ingest, patch,
     projection::Projection,
-    schema::{ENTERPRISE_USER, GROUP, USER},
+    resource::Resource,
 };
 
 fn client_error(e: &ScimError) -> bool {
@@ -286,7 +286,7 @@ proptest! {
         a in prop_oneof![".{0,48}", soup(), soup_tight()],
         e in prop_oneof![".{0,48}", soup(), soup_tight()],
     ) {
-        for core in [USER.id, GROUP.id] {
+        for core in Resource::ALL.map(Resource::core_urn) {
             match Projection::parse(Some(&a), Some(&e), core) {
                 Ok(p) => {
                     let _ = p.apply(Value::Object(user_doc()));
@@ -298,8 +298,8 @@ proptest! {
 
     #[test]
     fn ingestion_never_panics(v in json_value(), require in any::<bool>()) {
-        for (core, exts) in [(&USER, &[&ENTERPRISE_USER][..]), (&GROUP, &[][..])] {
-            if let Err(e) = ingest::normalize(v.clone(), core, exts, require) {
+        for r in Resource::ALL {
+            if let Err(e) = ingest::normalize(v.clone(), r, require) {
                 prop_assert!(client_error(&e), "{v}: {e:?}");
             }
         }
@@ -309,9 +309,9 @@ proptest! {
     fn patch_requests_never_panic(body in patch_body()) {
         match patch::parse_request(body.clone()) {
             Ok(ops) => {
-                for (core, exts) in [(&USER, &[&ENTERPRISE_USER][..]), (&GROUP, &[][..])] {
+                for r in Resource::ALL {
                     let mut doc = user_doc();
-                    if let Err(e) = patch::apply(&mut doc, &ops, core, exts) {
+                    if let Err(e) = patch::apply(&mut doc, &ops, r) {
                         prop_assert!(client_error(&e), "{body}: {e:?}");
                     }
                 }

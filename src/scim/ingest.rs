@@ -6,11 +6,15 @@
 //! - values are coerced the way real clients need: `"False"` → `false`, a single object where
 //!   an array is expected (OneLogin `emails`) → a one-element array, numbers for strings → text;
 //! - at most one element of a multi-valued attribute keeps `primary: true`;
-//! - `null`, empty strings inside complex values, and empty arrays/objects mean "no value".
+//! - `null`, empty strings, and empty arrays/objects mean "no value" (Entra clears an
+//!   attribute with `""`);
+//! - a string where a complex value with a `value` sub-attribute belongs is that `value`
+//!   (Entra's enterprise `manager` as a bare id).
 use serde_json::{Map, Value};
 
 use super::{
     error::ScimError,
+    resource::Resource,
     schema::{AttrType, Attribute, Mutability, Schema},
 };
 
@@ -25,14 +29,10 @@ pub struct Ingested {
     pub members: Option<Vec<String>>,
 }
 
-/// Normalizes `input` as a resource of `core` with optional `extensions`.
-/// `require_schemas`: the request must carry a `schemas` array naming `core`.
-pub fn normalize(
-    input: Value,
-    core: &'static Schema,
-    extensions: &[&'static Schema],
-    require_schemas: bool,
-) -> Result<Ingested, ScimError> {
+/// Normalizes `input` as a resource of type `r`.
+/// `require_schemas`: the request must carry a `schemas` array naming the core schema.
+pub fn normalize(input: Value, r: Resource, require_schemas: bool) -> Result<Ingested, ScimError> {
+    let (core, extensions) = (r.core(), r.extensions());
     let Value::Object(obj) = input else {
         return Err(ScimError::invalid_syntax("the request body must be a JSON object"));
     };
@@ -47,6 +47,7 @@ pub fn normalize(
         if key.eq_ignore_ascii_case("externalId") {
             match value {
                 Value::Null => {}
+                Value::String(s) if s.is_empty() => {}
                 Value::String(s) => {
                     out.doc.insert("externalId".into(), Value::String(s));
                 }
@@ -164,7 +165,7 @@ fn put_attr(
         }
         _ => {}
     }
-    if schema.id == super::schema::GROUP_SCHEMA && attr.name == "members" {
+    if schema.id == Resource::Group.core_urn() && attr.name == "members" {
         *slots.members = Some(member_values(value)?);
         return Ok(());
     }
@@ -232,6 +233,9 @@ fn single(attr: &'static Attribute, value: Value, path: &str) -> Result<Option<V
     let obj = match value {
         Value::Null => return Ok(None),
         Value::Object(obj) => obj,
+        // Entra sends the enterprise `manager` as a bare id (and `""` to clear it): a string
+        // where a complex value with a `value` sub-attribute belongs is that `value`.
+        Value::String(s) if attr.sub("value").is_some() => Map::from_iter([("value".to_owned(), Value::String(s))]),
         _ => return Err(ScimError::invalid_value(format!("\"{path}\" must be an object"))),
     };
     let mut out = Map::new();
@@ -276,6 +280,8 @@ pub fn scalar(attr: &Attribute, value: Value, path: &str) -> Result<Option<Value
         }
         (AttrType::DateTime, _) => return Err(bad("an RFC 3339 date-time")),
         (AttrType::Complex, _) => return Err(bad("an object")),
+        // Entra clears an attribute by sending `""` ("null update"): no value, like `null`.
+        (_, Value::String(s)) if s.is_empty() => return Ok(None),
         (_, Value::String(s)) => Value::String(s),
         (_, Value::Number(n)) => Value::String(n.to_string()),
         (_, _) => return Err(bad("a string")),
@@ -298,4 +304,120 @@ fn member_values(value: Value) -> Result<Vec<String>, ScimError> {
             )),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const ENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    fn user(v: Value) -> Result<Map<String, Value>, ScimError> {
+        normalize(v, Resource::User, false).map(|i| i.doc)
+    }
+
+    #[test]
+    fn client_values_are_coerced_to_the_schema() {
+        let cases: Vec<(Value, String, Value)> = vec![
+            (json!({"active": "False"}), "/active".to_owned(), json!(false)),
+            (json!({"ACTIVE": " true "}), "/active".to_owned(), json!(true)),
+            (
+                json!({"emails": {"value": "a@x"}}),
+                "/emails/0/value".to_owned(),
+                json!("a@x"),
+            ),
+            (
+                json!({"roles": [{"value": "r", "primary": "True"}]}),
+                "/roles/0/primary".to_owned(),
+                json!(true),
+            ),
+            (json!({"nickName": 42}), "/nickName".to_owned(), json!("42")),
+            (json!({"nickName": ""}), "/nickName".to_owned(), Value::Null),
+            (
+                json!({"name": {"givenName": "", "familyName": "F"}}),
+                "/name".to_owned(),
+                json!({"familyName": "F"}),
+            ),
+            (json!({"name.givenName": "G"}), "/name/givenName".to_owned(), json!("G")),
+            (json!({"externalId": ""}), "/externalId".to_owned(), Value::Null),
+            (json!({"externalId": "e"}), "/externalId".to_owned(), json!("e")),
+            (
+                json!({ENT: {"manager": "m-1"}}),
+                format!("/{ENT}/manager/value"),
+                json!("m-1"),
+            ),
+            (json!({ENT: {"manager": ""}}), format!("/{ENT}"), Value::Null),
+            (
+                json!({ENT: {"manager": {"value": "m-2"}}}),
+                format!("/{ENT}/manager/value"),
+                json!("m-2"),
+            ),
+            (
+                json!({format!("{ENT}:department"): "D"}),
+                format!("/{ENT}/department"),
+                json!("D"),
+            ),
+            (
+                json!({"emails": ["a@x", "b@x"]}),
+                "/emails/1/value".to_owned(),
+                json!("b@x"),
+            ),
+            (
+                json!({"emails": [{"value": "a", "primary": true}, {"value": "b", "primary": true}]}),
+                "/emails/1/primary".to_owned(),
+                json!(false),
+            ),
+            (
+                json!({"groups": [{"value": "g"}], "id": "x", "meta": {}}),
+                "/groups".to_owned(),
+                Value::Null,
+            ),
+            (json!({"password": "secret"}), "/password".to_owned(), Value::Null),
+            (json!({"unknownThing": 1}), "/unknownThing".to_owned(), Value::Null),
+            (json!({"emails": []}), "/emails".to_owned(), Value::Null),
+        ];
+        for (input, pointer, want) in cases {
+            let doc = Value::Object(user(input.clone()).unwrap_or_else(|e| panic!("{input}: {e}")));
+            assert_eq!(doc.pointer(&pointer).cloned().unwrap_or(Value::Null), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_invalid_value() {
+        for input in [
+            json!({"active": "yes"}),
+            json!({"active": 1}),
+            json!({"name": "Babs"}),
+            json!({"name": ["x"]}),
+            json!({"emails": [7]}),
+            json!({"externalId": 7}),
+            json!({ENT: "not an object"}),
+            json!({ENT: {"manager": 7}}),
+            json!({"password": 7}),
+            json!({"meta": {}, "x509Certificates": [{"value": {"nested": 1}}]}),
+        ] {
+            let err = user(input.clone()).expect_err(&input.to_string());
+            assert_eq!(err.scim_type, Some("invalidValue"), "{input}: {}", err.detail);
+        }
+        assert!(normalize(json!("text"), Resource::User, false).is_err());
+        assert!(normalize(json!({"userName": "u"}), Resource::User, true).is_err());
+    }
+
+    #[test]
+    fn the_password_and_members_leave_the_document() {
+        let ing = normalize(json!({"password": "p", "userName": "u"}), Resource::User, false).unwrap();
+        assert_eq!(ing.password.as_deref(), Some("p"));
+        assert!(!ing.doc.contains_key("password"));
+        let ing = normalize(
+            json!({"displayName": "g", "members": [{"value": "a"}, {"value": "b"}]}),
+            Resource::Group,
+            false,
+        )
+        .unwrap();
+        assert_eq!(ing.members, Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert!(!ing.doc.contains_key("members"));
+        assert!(normalize(json!({"members": [{"display": "x"}]}), Resource::Group, false).is_err());
+    }
 }

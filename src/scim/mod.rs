@@ -2,18 +2,20 @@
 pub mod bulk;
 pub mod discovery;
 pub mod error;
+pub mod extract;
 pub mod filter;
 #[cfg(test)]
 mod fuzz;
 pub mod groups;
 pub mod ingest;
-pub mod me;
 pub mod patch;
 pub mod projection;
 pub mod query;
 pub mod render;
+pub mod resource;
 pub mod schema;
 pub mod search;
+pub mod service;
 pub mod users;
 
 use actix_web::{
@@ -40,13 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")
             .wrap(from_fn(require_scim))
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| ScimError::invalid_value(format!("invalid query string: {e}")).into()),
-            )
             .configure(bulk::configure)
             .configure(search::configure)
-            .configure(me::configure)
             .configure(users::configure)
             .configure(groups::configure)
             .configure(discovery::configure)
@@ -139,32 +136,6 @@ impl FromRequest for ScimBody {
     }
 }
 
-/// A resource id from the path; an id that is not a UUID names no resource (404).
-pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ScimError> {
-    Uuid::parse_str(raw).map_err(|_| ScimError::not_found(format!("{what} {raw:?} not found")))
-}
-
-/// The version named by `If-Match`: `None` when absent or `*`.
-pub fn if_match(req: &HttpRequest) -> Option<i64> {
-    req.headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(render::parse_etag)
-        .flatten()
-}
-
-/// Does `If-None-Match` name this version (GET → 304)?
-pub fn not_modified(req: &HttpRequest, version: i64) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .filter_map(render::parse_etag)
-                .any(|e| e.is_none_or(|x| x == version))
-        })
-}
-
 /// A SCIM JSON response with an optional ETag.
 pub fn respond(status: StatusCode, version: Option<i64>, body: Value) -> HttpResponse {
     let mut res = HttpResponse::build(status);
@@ -173,6 +144,22 @@ pub fn respond(status: StatusCode, version: Option<i64>, body: Value) -> HttpRes
         res.insert_header((header::ETAG, render::etag(v)));
     }
     res.body(body.to_string())
+}
+
+/// 304 for a GET whose `If-None-Match` names the current version.
+pub fn not_modified(version: i64) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header((header::ETAG, render::etag(version)))
+        .finish()
+}
+
+/// 201 with `Location` (RFC 7644 §3.3) for a new resource of type `r`.
+pub fn created(state: &AppState, r: resource::Resource, id: Uuid, version: i64, body: Value) -> HttpResponse {
+    let mut res = respond(StatusCode::CREATED, Some(version), body);
+    if let Ok(location) = header::HeaderValue::from_str(&state.scim_url(r.endpoint(), id)) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    res
 }
 
 pub async fn method_not_allowed() -> Result<HttpResponse, ScimError> {

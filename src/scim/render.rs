@@ -3,7 +3,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{group, user};
 use serde_json::{Map, Value, json};
 
-use super::schema::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+use super::resource::Resource;
 use crate::{
     AppState,
     store::members::{GroupOf, MemberRow},
@@ -30,14 +30,33 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn meta(kind: &str, created: DateTime<Utc>, modified: DateTime<Utc>, location: String, version: i64) -> Value {
+fn meta(
+    state: &AppState,
+    r: Resource,
+    id: uuid::Uuid,
+    created: DateTime<Utc>,
+    modified: DateTime<Utc>,
+    version: i64,
+) -> Value {
     json!({
-        "resourceType": kind,
+        "resourceType": r.name(),
         "created": time(created),
         "lastModified": time(modified),
-        "location": location,
+        "location": state.scim_url(r.endpoint(), id),
         "version": etag(version),
     })
+}
+
+/// `schemas`: the core schema, and each extension the document holds.
+fn schemas(r: Resource, fields: &Map<String, Value>) -> Value {
+    let mut list = vec![r.core_urn()];
+    list.extend(
+        r.extensions()
+            .iter()
+            .map(|e| e.id)
+            .filter(|id| fields.contains_key(*id)),
+    );
+    json!(list)
 }
 
 fn doc_fields(doc: &Value) -> Map<String, Value> {
@@ -47,12 +66,8 @@ fn doc_fields(doc: &Value) -> Map<String, Value> {
 /// A User; `groups` is rendered when given (it costs a query, so callers skip it when excluded).
 pub fn user(state: &AppState, m: &user::Model, groups: Option<&[GroupOf]>) -> Value {
     let fields = doc_fields(&m.doc);
-    let mut schemas = vec![USER_SCHEMA];
-    if fields.contains_key(ENTERPRISE_USER_SCHEMA) {
-        schemas.push(ENTERPRISE_USER_SCHEMA);
-    }
     let mut out = Map::new();
-    out.insert("schemas".into(), json!(schemas));
+    out.insert("schemas".into(), schemas(Resource::User, &fields));
     out.insert("id".into(), json!(m.id));
     out.extend(fields);
     // Columns are authoritative for what they hold.
@@ -64,7 +79,7 @@ pub fn user(state: &AppState, m: &user::Model, groups: Option<&[GroupOf]>) -> Va
             .map(|g| {
                 json!({
                     "value": g.id,
-                    "$ref": state.scim_url("Groups", g.id),
+                    "$ref": state.scim_url(Resource::Group.endpoint(), g.id),
                     "display": g.display_name,
                     "type": if g.direct { "direct" } else { "indirect" },
                 })
@@ -74,32 +89,27 @@ pub fn user(state: &AppState, m: &user::Model, groups: Option<&[GroupOf]>) -> Va
     }
     out.insert(
         "meta".into(),
-        meta(
-            "User",
-            m.created,
-            m.last_modified,
-            state.scim_url("Users", m.id),
-            m.version,
-        ),
+        meta(state, Resource::User, m.id, m.created, m.last_modified, m.version),
     );
     Value::Object(out)
 }
 
 /// A Group; `members` is rendered when given.
 pub fn group(state: &AppState, m: &group::Model, members: Option<&[MemberRow]>) -> Value {
+    let fields = doc_fields(&m.doc);
     let mut out = Map::new();
-    out.insert("schemas".into(), json!([GROUP_SCHEMA]));
+    out.insert("schemas".into(), schemas(Resource::Group, &fields));
     out.insert("id".into(), json!(m.id));
-    out.extend(doc_fields(&m.doc));
+    out.extend(fields);
     out.insert("displayName".into(), json!(m.display_name));
     if let Some(members) = members {
         let list: Vec<Value> = members
             .iter()
             .map(|r| {
-                let kind = if r.member_type == "Group" { "Groups" } else { "Users" };
+                let kind = Resource::from_name(&r.member_type).unwrap_or(Resource::User);
                 json!({
                     "value": r.member_id,
-                    "$ref": state.scim_url(kind, r.member_id),
+                    "$ref": state.scim_url(kind.endpoint(), r.member_id),
                     "display": r.display,
                     "type": r.member_type,
                 })
@@ -109,13 +119,7 @@ pub fn group(state: &AppState, m: &group::Model, members: Option<&[MemberRow]>) 
     }
     out.insert(
         "meta".into(),
-        meta(
-            "Group",
-            m.created,
-            m.last_modified,
-            state.scim_url("Groups", m.id),
-            m.version,
-        ),
+        meta(state, Resource::Group, m.id, m.created, m.last_modified, m.version),
     );
     Value::Object(out)
 }

@@ -12,12 +12,12 @@ async fn patch_add_then_remove_a_member_shows_in_group_members_and_user_groups()
     let add = patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": alice}]}]));
     let res = app.patch(&format!("/Groups/{eng}"), add).await;
     // Assert
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 204);
     assert_eq!(app.member_ids(&eng).await, vec![alice.clone()]);
     assert_eq!(app.user_group_names(&alice).await, ["eng"]);
 
     let remove = patch_ops(json!([{"op": "remove", "path": format!("members[value eq \"{alice}\"]")}]));
-    assert_eq!(app.patch(&format!("/Groups/{eng}"), remove).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{eng}"), remove).await.status(), 204);
     assert!(app.member_ids(&eng).await.is_empty());
     assert!(app.user_group_names(&alice).await.is_empty());
 }
@@ -30,7 +30,7 @@ async fn patch_remove_member_keeps_the_users_other_groups() {
     let eng = app.create_group("eng", &[&alice, &bob]).await;
     let ops = app.create_group("ops", &[&alice]).await;
     let remove = patch_ops(json!([{"op": "remove", "path": format!("members[value eq \"{alice}\"]")}]));
-    assert_eq!(app.patch(&format!("/Groups/{eng}"), remove).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{eng}"), remove).await.status(), 204);
     assert_eq!(app.user_group_names(&alice).await, ["ops"]);
     assert_eq!(app.member_ids(&eng).await, vec![bob]);
     assert_eq!(app.member_ids(&ops).await, vec![alice.clone()]);
@@ -47,7 +47,7 @@ async fn entra_legacy_remove_with_members_in_value_removes_only_those() {
     );
     let g = app.create_group("g", &[&a, &b, &c]).await;
     let ops = patch_ops(json!([{"op": "Remove", "path": "members", "value": [{"value": a}]}]));
-    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
     let mut want = vec![b, c];
     want.sort();
     assert_eq!(app.member_ids(&g).await, want);
@@ -62,7 +62,7 @@ async fn adding_an_existing_member_and_removing_an_absent_one_succeed() {
         {"op": "Add", "path": "members", "value": [{"$ref": null, "value": a}]},
         {"op": "remove", "path": format!("members[value eq \"{b}\"]")}
     ]));
-    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
     assert_eq!(app.member_ids(&g).await, vec![a]);
 }
 
@@ -76,9 +76,8 @@ async fn okta_group_push_removes_and_adds_in_one_request_and_renames() {
         {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
         {"op": "add", "path": "members", "value": [{"value": b, "display": "b@okta.local"}]}
     ]));
-    let res = app.patch(&format!("/Groups/{g}"), ops).await;
-    assert_eq!(res.status(), 200);
-    let body = json_of(res).await;
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
+    let body = json_of(app.get(&format!("/Groups/{g}")).await).await;
     assert_eq!(body["displayName"], "g renamed");
     assert_eq!(app.member_ids(&g).await, vec![b]);
 }
@@ -93,7 +92,7 @@ async fn replace_members_sets_the_whole_list() {
     );
     let g = app.create_group("g", &[&a, &b]).await;
     let ops = patch_ops(json!([{"op": "replace", "path": "members", "value": [{"value": c}]}]));
-    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
     assert_eq!(app.member_ids(&g).await, vec![c]);
 }
 
@@ -129,16 +128,39 @@ async fn deleting_a_user_removes_it_from_every_group() {
 }
 
 #[tokio::test]
-async fn patch_response_omits_members_unless_asked() {
+async fn patch_answers_204_unless_attributes_are_named_then_200_with_the_entire_group() {
     let app = spawn_app().await;
-    let a = app.create_user("a").await;
-    let g = app.create_group("g", &[]).await;
-    let ops = patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": a}]}]));
-    let body = json_of(app.patch(&format!("/Groups/{g}"), ops.clone()).await).await;
-    assert!(body.get("members").is_none());
-    assert_eq!(body["meta"]["version"], "W/\"2\"");
-    let body = json_of(app.patch(&format!("/Groups/{g}?attributes=members"), ops).await).await;
-    assert_eq!(body["members"][0]["value"], a.as_str());
+    let (a, b) = (app.create_user("a").await, app.create_user("b").await);
+    let g = app.create_group("g", &[&a]).await;
+    let add = |id: &str| patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": id}]}]));
+    // RFC 7644 §3.5.2: 204, or 200 with the *entire* resource; never a partial 200.
+    let res = app.patch(&format!("/Groups/{g}"), add(&b)).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["etag"], "W/\"2\"");
+    assert_eq!(res.text().await.unwrap(), "");
+    // `attributes` asks for a body: 200 with what it names, members included.
+    let res = app.patch(&format!("/Groups/{g}?attributes=members"), add(&b)).await;
+    assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    let mut members: Vec<&str> = body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["value"].as_str().unwrap())
+        .collect();
+    members.sort();
+    let mut want = vec![a.as_str(), b.as_str()];
+    want.sort();
+    assert_eq!(members, want);
+    // `excludedAttributes=members`: 200 with the rest of the group.
+    let res = app
+        .patch(&format!("/Groups/{g}?excludedAttributes=members"), add(&a))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = json_of(res).await;
+    assert!(body.get("members").is_none(), "{body}");
+    assert_eq!(body["displayName"], "g");
+    assert_eq!(body["meta"]["version"], "W/\"4\"");
 }
 
 #[tokio::test]
@@ -155,7 +177,7 @@ async fn concurrent_member_adds_are_all_kept() {
         app.patch(&path, ops)
     });
     for res in futures_util::future::join_all(requests).await {
-        assert_eq!(res.status(), 200);
+        assert_eq!(res.status(), 204);
     }
     users.sort();
     assert_eq!(app.member_ids(&g).await, users);
@@ -173,7 +195,7 @@ async fn every_change_is_in_the_audit_log_with_its_actor() {
         {"op": "add", "path": "members", "value": [{"value": a}, {"value": b}]},
         {"op": "remove", "path": format!("members[value eq \"{a}\"]")}
     ]));
-    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
     let deactivate = patch_ops(json!([{"op": "replace", "path": "active", "value": false}]));
     assert_eq!(app.patch(&format!("/Users/{b}"), deactivate).await.status(), 200);
     assert_eq!(app.delete(&format!("/Users/{b}")).await.status(), 204);
@@ -226,7 +248,7 @@ async fn operations_of_one_patch_apply_in_order_to_the_same_member() {
         {"op": "remove", "path": format!("members[value eq \"{b}\"]")},
         {"op": "add", "path": "members", "value": [{"value": b}]}
     ]));
-    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 200);
+    assert_eq!(app.patch(&format!("/Groups/{g}"), ops).await.status(), 204);
     assert_eq!(app.member_ids(&g).await, vec![b.clone()]);
     assert!(app.user_group_names(&a).await.is_empty());
     assert_eq!(app.user_group_names(&b).await, ["g"]);

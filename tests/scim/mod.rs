@@ -9,5 +9,6 @@ mod me;
 mod membership;
 mod patch;
 mod search;
+mod suites;
 mod uniqueness;
 mod users;

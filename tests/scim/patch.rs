@@ -1,7 +1,7 @@
 //! PATCH on users, including what Entra ID and Okta really send.
 use serde_json::json;
 
-use crate::common::{ENTERPRISE, assert_scim_error, json_of, patch_ops, spawn_app};
+use crate::common::{ENTERPRISE, USER_SCHEMA, assert_scim_error, json_of, patch_ops, spawn_app, user_json};
 
 #[tokio::test]
 async fn entra_default_patch_shapes_apply() {
@@ -137,4 +137,98 @@ async fn invalid_patches_are_rejected_and_change_nothing() {
     let user = json_of(app.get(&format!("/Users/{id}")).await).await;
     assert_eq!(user["meta"]["version"], "W/\"1\"");
     assert!(user.get("nickName").is_none());
+}
+
+#[tokio::test]
+async fn external_id_is_writable_by_every_patch_form_on_users_and_groups() {
+    let app = spawn_app().await;
+    let user = app.create_user("ext-user").await;
+    let group = app.create_group("ext-group", &[]).await;
+    for (path, core) in [
+        (format!("/Users/{user}"), "urn:ietf:params:scim:schemas:core:2.0:User"),
+        (
+            format!("/Groups/{group}"),
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
+        ),
+    ] {
+        let forms = [
+            (
+                json!([{"op": "replace", "path": "externalId", "value": "a"}]),
+                Some("a"),
+            ),
+            (json!([{"op": "Replace", "value": {"externalId": "b"}}]), Some("b")),
+            (
+                json!([{"op": "add", "path": format!("{core}:externalId"), "value": "c"}]),
+                Some("c"),
+            ),
+            (
+                json!([{"op": "Add", "value": {"externalId": "d", "id": "ignored"}}]),
+                Some("d"),
+            ),
+            (json!([{"op": "remove", "path": "externalId"}]), None),
+            (json!([{"op": "add", "path": "EXTERNALID", "value": "e"}]), Some("e")),
+        ];
+        for (ops, want) in forms {
+            let res = app.patch(&path, patch_ops(ops.clone())).await;
+            assert!(res.status().is_success(), "{path} {ops}: {}", res.status());
+            let now = json_of(app.get(&path).await).await;
+            assert_eq!(now["externalId"].as_str(), want, "{path} {ops}");
+        }
+        // And it is what a filter finds.
+        let endpoint = path.split('/').nth(1).unwrap();
+        let found = json_of(app.get(&format!("/{endpoint}?filter=externalId%20eq%20%22e%22")).await).await;
+        assert_eq!(found["totalResults"], 1, "{path}");
+        // `id` and `meta` stay read-only (RFC 7644 §3.5.2).
+        for ops in [
+            json!([{"op": "replace", "path": "id", "value": "x"}]),
+            json!([{"op": "replace", "path": "meta.version", "value": "x"}]),
+        ] {
+            assert_scim_error(app.patch(&path, patch_ops(ops)).await, 400, Some("mutability")).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_patch_that_cannot_do_what_it_says_fails_and_changes_nothing() {
+    let app = spawn_app().await;
+    let id = app.create_user("half-done").await;
+    let path = format!("/Users/{id}");
+    // Removing `active` would read back as true: refused, with the other operation undone.
+    let ops = patch_ops(json!([
+        {"op": "replace", "path": "nickName", "value": "lost?"},
+        {"op": "remove", "path": "active"}
+    ]));
+    assert_scim_error(app.patch(&path, ops).await, 400, Some("mutability")).await;
+    let ops = patch_ops(json!([{"op": "replace", "path": "active", "value": null}]));
+    assert_scim_error(app.patch(&path, ops).await, 400, Some("mutability")).await;
+    let now = json_of(app.get(&path).await).await;
+    assert_eq!(now["meta"]["version"], "W/\"1\"");
+    assert!(now.get("nickName").is_none());
+    assert_eq!(now["active"], true);
+}
+
+#[tokio::test]
+async fn removing_the_enterprise_extension_by_its_urn_removes_it() {
+    let app = spawn_app().await;
+    let mut body = user_json("ext-remove");
+    body["schemas"] = json!([USER_SCHEMA, ENTERPRISE]);
+    body[ENTERPRISE] = json!({"department": "D", "manager": {"value": "m"}});
+    let id = json_of(app.post("/Users", body).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/Users/{id}");
+    let res = app
+        .patch(&path, patch_ops(json!([{"op": "remove", "path": ENTERPRISE}])))
+        .await;
+    assert_eq!(res.status(), 200);
+    let now = json_of(app.get(&path).await).await;
+    assert!(now.get(ENTERPRISE).is_none(), "{now}");
+    assert_eq!(now["schemas"], json!([USER_SCHEMA]));
+    // Added back as a whole object by its URN.
+    let add = patch_ops(json!([{"op": "add", "path": ENTERPRISE, "value": {"costCenter": "7"}}]));
+    assert_eq!(app.patch(&path, add).await.status(), 200);
+    let now = json_of(app.get(&path).await).await;
+    assert_eq!(now[ENTERPRISE], json!({"costCenter": "7"}));
+    assert_eq!(now["schemas"], json!([USER_SCHEMA, ENTERPRISE]));
 }

@@ -10,9 +10,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::ast::{AttrPath, CompValue, CompareOp, Filter};
+pub use crate::scim::resource::Resource;
 use crate::scim::{
     error::ScimError,
-    schema::{self, AttrType, Attribute, ENTERPRISE_USER, GROUP, GROUP_SCHEMA, Schema, USER, USER_SCHEMA},
+    schema::{self, AttrType, Attribute, Schema},
 };
 
 /// What a filterable attribute is stored as.
@@ -29,35 +30,7 @@ enum Target {
     JsonBool(SimpleExpr),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Resource {
-    User,
-    Group,
-}
-
 impl Resource {
-    fn core_urn(self) -> &'static str {
-        match self {
-            Resource::User => USER_SCHEMA,
-            Resource::Group => GROUP_SCHEMA,
-        }
-    }
-
-    fn core(self) -> &'static Schema {
-        match self {
-            Resource::User => &USER,
-            Resource::Group => &GROUP,
-        }
-    }
-
-    fn extensions(self) -> &'static [&'static Schema] {
-        static USER_EXTENSIONS: [&Schema; 1] = [&ENTERPRISE_USER];
-        match self {
-            Resource::User => &USER_EXTENSIONS,
-            Resource::Group => &[],
-        }
-    }
-
     /// The quoted `doc` column of the resource's table, for JSON functions.
     fn doc(self) -> &'static str {
         match self {
