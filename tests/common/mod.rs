@@ -46,6 +46,12 @@ pub fn postgres_test_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
+/// The PostgreSQL server of `SCIMITAR_TEST_DATABASE_URL`, for tests that exist only there:
+/// they are `#[ignore]`d, and when run anyway without it they fail instead of passing.
+pub fn require_postgres() -> String {
+    postgres_test_url().expect("this test needs SCIMITAR_TEST_DATABASE_URL=postgres://…")
+}
+
 /// Creates a new uuid-named database on the server of `admin_url` and returns its URL.
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
     let name = format!("scimitar_test_{}", Uuid::new_v4().simple());

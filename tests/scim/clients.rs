@@ -252,8 +252,18 @@ async fn okta_provisioning_import_and_group_push() {
         assert_eq!(page["totalResults"], 4);
         seen.extend(page["Resources"].as_array().unwrap().iter().map(|r| r["id"].clone()));
     }
-    seen.dedup();
-    assert_eq!(seen.len(), 4);
+    // Each user exactly once across the pages: compare with every id, both sorted.
+    let all = ok_json(get_q(&app, "/Users", &[("count", "100")]).await, 200).await;
+    let mut every: Vec<Value> = all["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    every.sort_by_key(|v| v.to_string());
+    seen.sort_by_key(|v| v.to_string());
+    assert_eq!(every.len(), 4);
+    assert_eq!(seen, every);
     // Group push: create, rename + remove + add in one PATCH, full replace, unlink with DELETE.
     let other = app.create_user("push@okta.local").await;
     let gid = app.create_group("Push Group", &[&uid]).await;

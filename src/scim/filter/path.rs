@@ -229,18 +229,28 @@ mod tests {
 
     #[test]
     fn path_never_panics_on_prefixes() {
+        // Whole inputs that parse, and one that must not (attribute names are ASCII).
         let inputs = [
-            "urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq \"wörk\" and value co \"\\u00e9\"].value",
-            "members[value eq \"2819c223\"].display",
-            "日本[x eq \"🎉\"].y",
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:User:emails[type eq \"wörk\" and value co \"\\u00e9\"].value",
+                true,
+            ),
+            ("members[value eq \"2819c223\"].display", true),
+            ("日本[x eq \"🎉\"].y", false),
         ];
-        for input in inputs {
+        for (input, valid) in inputs {
             for (i, _) in input.char_indices() {
                 if let Err(e) = parse_path(&input[..i]) {
                     assert!(input[..i].is_char_boundary(e.position), "{e:?}");
                 }
             }
-            assert!(parse_path(input).is_ok() || input.starts_with('日'));
+            match parse_path(input) {
+                Ok(p) => assert!(valid, "{input} parsed as {p:?}"),
+                Err(e) => {
+                    assert!(!valid, "{input}: {e:?}");
+                    assert_eq!(e.position, 0, "the error points at the first name: {e:?}");
+                }
+            }
         }
     }
 }

@@ -9,9 +9,11 @@ pub static GROUP: Schema = Schema {
     name: "Group",
     description: "Group",
     attributes: &[
+        // Unique here, ignoring case (RFC 7643 leaves it `none`; this server enforces it).
         A::string("displayName")
             .required()
-            .desc("A human-readable name for the Group. REQUIRED."),
+            .unique_server()
+            .desc("A human-readable name for the Group, unique on this server ignoring case. REQUIRED."),
         A::complex(
             "members",
             &[

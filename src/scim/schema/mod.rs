@@ -550,7 +550,7 @@ mod tests {
         assert_eq!(names, ["displayName", "members"]);
         let d = GROUP.attr("displayName").unwrap();
         assert!(d.required);
-        assert_eq!(d.uniqueness, Uniqueness::None);
+        assert_eq!(d.uniqueness, Uniqueness::Server);
         let m = GROUP.attr("members").unwrap();
         assert!(m.multi_valued);
         assert_eq!(m.mutability, Mutability::ReadWrite);
