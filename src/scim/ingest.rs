@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{
     error::ScimError,
-    resource::Resource,
+    resource::{self, Resource},
     schema::{AttrType, Attribute, Mutability, Schema},
 };
 
@@ -41,6 +41,11 @@ pub fn normalize(input: Value, r: Resource, require_schemas: bool) -> Result<Ing
     }
     let mut out = Ingested::default();
     for (key, value) in obj {
+        // `urn:…:core:2.0:User:externalId`: a common attribute named with the core URN.
+        let key = match split_urn(&key, core, &[]) {
+            Some((_, rest)) if resource::common(rest).is_some() => rest.to_owned(),
+            _ => key,
+        };
         if key.eq_ignore_ascii_case("schemas") || key.eq_ignore_ascii_case("id") || key.eq_ignore_ascii_case("meta") {
             continue;
         }
@@ -157,6 +162,10 @@ fn put_attr(
         Mutability::ReadOnly => return Ok(()),
         Mutability::WriteOnly => {
             match value {
+                // An empty password would be a working credential: refused, never stored.
+                Value::String(s) if s.is_empty() => {
+                    return Err(ScimError::invalid_value(format!("\"{path}\" must not be empty")));
+                }
                 Value::String(s) => *slots.password = Some(s),
                 Value::Null => {}
                 _ => return Err(ScimError::invalid_value(format!("\"{path}\" must be a string"))),
@@ -239,14 +248,24 @@ fn single(attr: &'static Attribute, value: Value, path: &str) -> Result<Option<V
         _ => return Err(ScimError::invalid_value(format!("\"{path}\" must be an object"))),
     };
     let mut out = Map::new();
+    let mut cleared_value = false;
     for (k, v) in obj {
         let Some(sub) = attr.sub(&k) else { continue };
         if sub.mutability == Mutability::ReadOnly {
             continue;
         }
-        if let Some(v) = scalar(sub, v, &format!("{path}.{}", sub.name))? {
-            out.insert(sub.name.to_owned(), v);
+        match scalar(sub, v, &format!("{path}.{}", sub.name))? {
+            Some(v) => {
+                out.insert(sub.name.to_owned(), v);
+            }
+            None => cleared_value |= sub.name == "value",
         }
+    }
+    // An element of `emails`, `phoneNumbers`, … whose `value` was cleared (`""` or `null`) is
+    // gone, not left as `{"type": "work"}`. (An element that never had a value, like the role
+    // Entra builds with `roles[primary eq "True"].display`, stays.)
+    if attr.multi_valued && cleared_value {
+        return Ok(None);
     }
     Ok((!out.is_empty()).then_some(Value::Object(out)))
 }
@@ -377,6 +396,26 @@ mod tests {
             (json!({"password": "secret"}), "/password".to_owned(), Value::Null),
             (json!({"unknownThing": 1}), "/unknownThing".to_owned(), Value::Null),
             (json!({"emails": []}), "/emails".to_owned(), Value::Null),
+            (
+                json!({"emails": [{"value": "", "type": "work"}]}),
+                "/emails".to_owned(),
+                Value::Null,
+            ),
+            (
+                json!({"emails": [{"type": "work", "value": null}, {"value": "b@x"}]}),
+                "/emails".to_owned(),
+                json!([{"value": "b@x"}]),
+            ),
+            (
+                json!({"roles": [{"display": "no value yet", "primary": "True"}]}),
+                "/roles/0/display".to_owned(),
+                json!("no value yet"),
+            ),
+            (
+                json!({"urn:ietf:params:scim:schemas:core:2.0:User:externalId": "flat"}),
+                "/externalId".to_owned(),
+                json!("flat"),
+            ),
         ];
         for (input, pointer, want) in cases {
             let doc = Value::Object(user(input.clone()).unwrap_or_else(|e| panic!("{input}: {e}")));
@@ -396,6 +435,7 @@ mod tests {
             json!({ENT: "not an object"}),
             json!({ENT: {"manager": 7}}),
             json!({"password": 7}),
+            json!({"password": ""}),
             json!({"meta": {}, "x509Certificates": [{"value": {"nested": 1}}]}),
         ] {
             let err = user(input.clone()).expect_err(&input.to_string());

@@ -2,15 +2,20 @@
 //! the body instead of the query string; the lists are `service::list`'s.
 use actix_web::{HttpResponse, http::StatusCode, web};
 
-use super::{ScimBody, error::ScimError, query, resource::Resource, respond, service};
+use super::{ScimBody, error::ScimError, method_not_allowed, query, resource::Resource, respond, service};
 use crate::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/.search", web::post().to(search_root));
+    cfg.service(
+        web::resource("/.search")
+            .route(web::post().to(search_root))
+            .default_service(web::to(method_not_allowed)),
+    );
     for r in Resource::ALL {
-        cfg.route(
-            &format!("/{}/.search", r.endpoint()),
-            web::post().to(move |s, b| search_one(s, b, r)),
+        cfg.service(
+            web::resource(format!("/{}/.search", r.endpoint()))
+                .route(web::post().to(move |s, b| search_one(s, b, r)))
+                .default_service(web::to(method_not_allowed)),
         );
     }
 }

@@ -1,5 +1,4 @@
 //! Group rows. Membership changes go through `members`, inside the same transaction.
-use chrono::Utc;
 use entity::group;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QuerySelect, TryIntoModel};
 use serde_json::Value;
@@ -48,7 +47,7 @@ impl Groups<'_> {
         data: GroupData,
         member_ids: &[Uuid],
     ) -> Result<group::Model, StoreError> {
-        let now = Utc::now();
+        let now = super::resource_time();
         let id = Uuid::now_v7();
         let tx = self.store.write_tx().await?;
         let name = data.display_name.clone();
@@ -140,7 +139,7 @@ impl Groups<'_> {
             row.doc = Set(data.doc);
         }
         row.version = Set(cur.version + 1);
-        row.last_modified = Set(Utc::now());
+        row.last_modified = Set(super::resource_time());
         let update = group::Entity::update(row.clone())
             .validate()
             .map_err(StoreError::from)?;

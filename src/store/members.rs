@@ -2,7 +2,6 @@
 //! whatever the size of the group: no read-modify-write of a member list.
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
 use entity::{group, group_member, user};
 use sea_orm::{
     ActiveValue::Set,
@@ -136,7 +135,7 @@ pub(crate) async fn add_in(
     let ids: Vec<Uuid> = members.iter().map(|(id, _)| *id).collect();
     let present = existing(db, group_id, &ids).await?;
     let new: Vec<&(Uuid, MemberType)> = members.iter().filter(|(id, _)| !present.contains(id)).collect();
-    let now = Utc::now();
+    let now = super::resource_time();
     for chunk in new.chunks(CHUNK) {
         let rows = chunk.iter().map(|(id, t)| group_member::ActiveModel {
             group_id: Set(group_id),

@@ -49,6 +49,14 @@ impl From<DbErr> for StoreError {
     }
 }
 
+/// The time a resource is created or modified, at the precision SCIM shows it (`meta.created`,
+/// `meta.lastModified` have milliseconds): a client that filters with
+/// `meta.lastModified gt "<a value it was shown>"` must not get that same resource back.
+pub(crate) fn resource_time() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(3)
+}
+
 /// What a unique-constraint violation means to a client, from the constraint the database
 /// names (SQLite: `UNIQUE constraint failed: users.user_name_ci`; PostgreSQL: the index name).
 fn unique_violation_summary(db_message: &str) -> &'static str {

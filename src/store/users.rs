@@ -60,7 +60,7 @@ impl Users<'_> {
         password_hash: Option<String>,
     ) -> Result<user::Model, StoreError> {
         let user_name = data.user_name.clone();
-        let now = Utc::now();
+        let now = super::resource_time();
         let id = Uuid::now_v7();
         let model = user::Model {
             id,
@@ -137,7 +137,7 @@ impl Users<'_> {
             row.password_hash = Set(Some(hash));
         }
         row.version = Set(cur.version + 1);
-        row.last_modified = Set(Utc::now());
+        row.last_modified = Set(super::resource_time());
         let model = row.update(&*tx).await.map_err(|e| conflict(e.into(), &user_name))?;
         let action = match (cur.active, model.active) {
             (true, false) => "user.deactivate",
@@ -277,7 +277,7 @@ pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: &[Uuid]) -> Res
                 group::Column::Version,
                 Expr::col(group::Column::Version).add(Expr::val(1)),
             )
-            .col_expr(group::Column::LastModified, Expr::value(Utc::now()))
+            .col_expr(group::Column::LastModified, Expr::value(super::resource_time()))
             .filter(group::COLUMN.id.is_in(chunk.to_vec()))
             .exec(db)
             .await?;

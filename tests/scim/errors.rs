@@ -178,7 +178,21 @@ async fn a_non_numeric_start_index_is_400() {
 #[tokio::test]
 async fn unsupported_methods_are_405() {
     let app = spawn_app().await;
-    assert_scim_error(app.scim("DELETE", "/Users", None).await, 405, None).await;
+    for (method, path) in [
+        ("DELETE", "/Users"),
+        ("GET", "/Users/.search"),
+        ("GET", "/Groups/.search"),
+        ("GET", "/.search"),
+        ("POST", "/Me"),
+        ("POST", "/Bulk/x"),
+    ] {
+        let res = app.scim(method, path, None).await;
+        if path == "/Bulk/x" {
+            assert_scim_error(res, 404, None).await;
+        } else {
+            assert_scim_error(res, 405, None).await;
+        }
+    }
 }
 
 #[tokio::test]

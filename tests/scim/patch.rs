@@ -232,3 +232,39 @@ async fn removing_the_enterprise_extension_by_its_urn_removes_it() {
     assert_eq!(now[ENTERPRISE], json!({"costCenter": "7"}));
     assert_eq!(now["schemas"], json!([USER_SCHEMA, ENTERPRISE]));
 }
+
+#[tokio::test]
+async fn an_empty_password_is_refused_on_every_write_path() {
+    let app = spawn_app().await;
+    let mut body = user_json("no-empty-password");
+    body["password"] = json!("");
+    assert_scim_error(app.post("/Users", body.clone()).await, 400, Some("invalidValue")).await;
+    body["password"] = json!("long enough");
+    let id = json_of(app.post("/Users", body.clone()).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/Users/{id}");
+    body["password"] = json!("");
+    assert_scim_error(app.put(&path, body).await, 400, Some("invalidValue")).await;
+    for ops in [
+        json!([{"op": "replace", "path": "password", "value": ""}]),
+        json!([{"op": "Replace", "value": {"password": ""}}]),
+    ] {
+        assert_scim_error(app.patch(&path, patch_ops(ops)).await, 400, Some("invalidValue")).await;
+    }
+    assert_eq!(json_of(app.get(&path).await).await["meta"]["version"], "W/\"1\"");
+}
+
+#[tokio::test]
+async fn put_with_active_null_keeps_a_deactivated_user_deactivated() {
+    let app = spawn_app().await;
+    let id = app.create_user("stay-off").await;
+    let path = format!("/Users/{id}");
+    let off = patch_ops(json!([{"op": "replace", "path": "active", "value": false}]));
+    assert_eq!(app.patch(&path, off).await.status(), 200);
+    let mut body = user_json("stay-off");
+    body["active"] = serde_json::Value::Null;
+    assert_eq!(app.put(&path, body).await.status(), 200);
+    assert_eq!(json_of(app.get(&path).await).await["active"], false);
+}

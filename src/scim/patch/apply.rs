@@ -63,6 +63,11 @@ impl Ctx {
                 None => {
                     // The parser splits a bare URN at its last colon: `…:2.0` + `User`.
                     let whole = format!("{u}:{}", p.name);
+                    if p.sub.is_none() && whole.eq_ignore_ascii_case(core.id) {
+                        return Err(invalid_path(format!(
+                            "{whole} names the whole resource; change its attributes with a path-less operation"
+                        )));
+                    }
                     return Ok(match self.resource.extension(&whole) {
                         Some(s) if p.sub.is_none() => Target::Extension(s),
                         _ => Target::Unknown,
@@ -278,6 +283,14 @@ fn set(
         if !attr.multi_valued {
             return Err(invalid_path(format!(
                 "\"{}\" is not multi-valued; it cannot take a filter",
+                attr.name
+            )));
+        }
+        // A whole element is replaced by an object, never by a bare value (which would lose
+        // the element's `type` and `primary`).
+        if sub.is_none() && attr.ty == AttrType::Complex && !value.is_object() {
+            return Err(ScimError::invalid_value(format!(
+                "an element of \"{}\" must be replaced by an object",
                 attr.name
             )));
         }
@@ -659,6 +672,14 @@ mod tests {
                 json!([{"op": "add", "path": ENT, "value": "not an object"}]),
                 "invalidValue",
             ),
+            (
+                json!([{"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User", "value": {}}]),
+                "invalidPath",
+            ),
+            (
+                json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": "x@y"}]),
+                "invalidValue",
+            ),
         ];
         for (ops, scim_type) in cases {
             let err = run_user(ops.clone()).expect_err(&ops.to_string());
@@ -730,6 +751,11 @@ mod tests {
             ),
             (
                 json!([{"op": "replace", "path": format!("members[value eq \"{A}\"]"), "value": {}}]),
+                "invalidPath",
+            ),
+            (json!([{"op": "remove", "path": "members.display"}]), "invalidPath"),
+            (
+                json!([{"op": "remove", "path": format!("members[value eq \"{A}\"].display")}]),
                 "invalidPath",
             ),
         ];

@@ -24,6 +24,13 @@ pub fn member_ids(values: &[String]) -> Result<Vec<Uuid>, ScimError> {
 
 impl Ctx {
     pub(super) fn members(&mut self, kind: OpKind, path: &PatchPath, value: Option<Value>) -> Result<(), ScimError> {
+        // A member is its id: `members.display` or `members[…].display` names nothing that
+        // can change (and must not be mistaken for the whole member).
+        if path.attr.sub.is_some() || path.sub.is_some() {
+            return Err(invalid_path(
+                "member sub-attributes cannot be changed; add or remove the member",
+            ));
+        }
         let from_value = |v: Option<Value>| -> Result<Vec<Uuid>, ScimError> {
             let items = match v {
                 None | Some(Value::Null) => vec![],

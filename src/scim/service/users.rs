@@ -85,9 +85,10 @@ pub async fn replace(
     if_match: Option<i64>,
     body: Value,
 ) -> Result<user::Model, ScimError> {
+    // `"active": null` is no value (RFC 7643 §2.5), so it keeps the stored flag too.
     let has_active = body
         .as_object()
-        .is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("active")));
+        .is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("active") && !v.is_null()));
     let (mut data, password) = user_data(normalize(body, true)?)?;
     let password = hash(password).await?.map_or(Password::Keep, Password::Set);
     state

@@ -78,13 +78,16 @@ async fn manager_of(app: &TestApp, id: &str) -> Option<String> {
         .map(|m| m["value"].as_str().expect("manager.value is a string").to_owned())
 }
 
-/// "Null update": a PATCH that replaces attributes with `""`, and in a second run with `null`,
-/// leaves them empty (absent from the user).
+/// "Null update": a PATCH that replaces attributes (top-level ones, `name.givenName`, the
+/// enterprise department and `emails[type eq "work"].value`) with `""`, and in a second run with
+/// `null`, leaves them empty: absent from the user, the work email (whose value was cleared)
+/// dropped rather than left without a `value`; the other attributes stay.
 #[tokio::test]
 async fn entra_gallery_null_update() {
     let app = spawn_app().await;
     let id = create_user(&app, "null.update@contoso.com").await;
     let department = format!("{ENTERPRISE}:department");
+    let work_email = "emails[type eq \"work\"].value";
     for cleared in [json!(""), Value::Null] {
         // (Re)fill the attributes, then clear them the way Entra does.
         let filled = patch_user(
@@ -94,49 +97,95 @@ async fn entra_gallery_null_update() {
                 {"op": "Replace", "path": "displayName", "value": "Null Update"},
                 {"op": "Replace", "path": "title", "value": "Engineer"},
                 {"op": "Replace", "path": "nickName", "value": "Nully"},
+                {"op": "Replace", "path": "name.givenName", "value": "Nora"},
+                {"op": "Replace", "path": work_email, "value": "null.update@work.contoso.com"},
                 {"op": "Replace", "path": department.as_str(), "value": "Research"}
             ]),
         )
         .await;
         assert_eq!(filled["title"], "Engineer");
+        assert_eq!(filled["name"]["givenName"], "Nora");
+        assert_eq!(filled["emails"].as_array().map(Vec::len), Some(1), "{filled}");
+        assert_eq!(filled["emails"][0]["value"], "null.update@work.contoso.com");
         assert_eq!(filled[ENTERPRISE]["department"], "Research");
-        let ops: Vec<Value> = ["displayName", "title", "nickName", department.as_str()]
-            .iter()
-            .map(|path| json!({"op": "Replace", "path": path, "value": cleared.clone()}))
-            .collect();
+        let ops: Vec<Value> = [
+            "displayName",
+            "title",
+            "nickName",
+            "name.givenName",
+            work_email,
+            department.as_str(),
+        ]
+        .iter()
+        .map(|path| json!({"op": "Replace", "path": path, "value": cleared.clone()}))
+        .collect();
         patch_user(&app, &id, Value::Array(ops)).await;
         let user = fetch_user(&app, &id).await;
         for attr in ["displayName", "title", "nickName"] {
             assert!(user.get(attr).is_none(), "{attr} after a {cleared} update: {user}");
         }
         assert!(
+            user["name"].get("givenName").is_none(),
+            "name.givenName after a {cleared} update: {user}"
+        );
+        let emails = user
+            .get("emails")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            emails
+                .iter()
+                .all(|e| e["value"].as_str().is_some_and(|v| !v.is_empty())),
+            "no email without a value after a {cleared} update: {user}"
+        );
+        assert!(
+            !emails.iter().any(|e| e["type"] == "work"),
+            "the work email is dropped after a {cleared} update: {user}"
+        );
+        assert!(
             user[ENTERPRISE].get("department").is_none(),
             "department after a {cleared} update: {user}"
         );
         assert_eq!(user["userName"], "null.update@contoso.com");
+        assert_eq!(user["name"]["familyName"], "User", "the rest of name stays");
+        assert_eq!(user["name"]["formatted"], "Gallery User");
+        assert_eq!(user["phoneNumbers"].as_array().map(Vec::len), Some(3), "{user}");
+        assert_eq!(user["active"], true);
         assert_eq!(user[ENTERPRISE]["employeeNumber"], "G-100", "other attributes stay");
+        assert_eq!(user[ENTERPRISE]["costCenter"], "CC-7");
     }
 }
 
-/// "Paging": with at least 11 users and `count=5`, page k starts at `5k+1`, holds at most 5
-/// users, and the pages together hold every user exactly once.
+/// "Paging": with 12 users (at least 11, as the check requires) and `count=5`, page k starts
+/// at `5k+1` and holds exactly `min(5, 12 - 5k)` users (5, 5, then 2), `itemsPerPage` is the
+/// number of users on the page, and the pages together hold every user exactly once.
 #[tokio::test]
 async fn entra_gallery_paging_count_5() {
+    const USERS: u64 = 12;
+    const COUNT: u64 = 5;
     let app = spawn_app().await;
     let mut ids = vec![];
-    for i in 0..12 {
+    for i in 0..USERS {
         ids.push(app.create_user(&format!("gallery.pager{i:02}@contoso.com")).await);
     }
+    let count_text = COUNT.to_string();
     let mut seen: Vec<String> = vec![];
-    for k in 0..3u64 {
-        let start = 5 * k + 1;
+    for k in 0..USERS.div_ceil(COUNT) {
+        let start = COUNT * k + 1;
+        let expected = COUNT.min(USERS - COUNT * k);
         let start_text = start.to_string();
-        let page = list(&app, "/Users", &[("startIndex", start_text.as_str()), ("count", "5")]).await;
-        assert_eq!(page["totalResults"], 12, "{page}");
+        let page = list(
+            &app,
+            "/Users",
+            &[("startIndex", start_text.as_str()), ("count", count_text.as_str())],
+        )
+        .await;
+        assert_eq!(page["totalResults"], USERS, "{page}");
         assert_eq!(page["startIndex"], start, "{page}");
-        assert!(page["itemsPerPage"].as_u64().is_some_and(|n| n <= 5), "{page}");
         let resources = page["Resources"].as_array().unwrap();
-        assert!(resources.len() <= 5, "{page}");
+        assert_eq!(resources.len() as u64, expected, "page at {start}: {page}");
+        assert_eq!(page["itemsPerPage"], json!(resources.len()), "page at {start}: {page}");
         seen.extend(resources.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
     }
     ids.sort();

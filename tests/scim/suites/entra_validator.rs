@@ -141,7 +141,8 @@ fn element<'a>(user: &'a Value, attr: &str, ty: &str) -> &'a Value {
 // ---------------------------------------------------------------- mandatory: users
 
 /// "Create a new User": POST of a full user (addresses, three phone numbers, roles with a string
-/// `primary`, a manager that does not exist) is 201, echoes the user and reads back the same.
+/// `primary`, a manager that does not exist) is 201, echoes the user (the role's "True" read
+/// back as the boolean `true`) and reads back the same.
 #[tokio::test]
 async fn entra_validator_mandatory_create_user() {
     let app = spawn_app().await;
@@ -171,7 +172,13 @@ async fn entra_validator_mandatory_create_user() {
     }
     assert_eq!(created["active"], true);
     assert_eq!(created["meta"]["resourceType"], "User");
+    assert_eq!(created["roles"].as_array().unwrap().len(), 1, "{created}");
     let role = &created["roles"][0];
+    assert_eq!(
+        role["primary"],
+        json!(true),
+        "the string \"True\" is stored as a boolean"
+    );
     assert_eq!(role["display"], "SNRTYKWIBCHS");
     assert_eq!(role["value"], "HVQMKBYMRTUX");
     assert_eq!(role["type"], "WindowsAzureActiveDirectoryRole");
@@ -216,15 +223,19 @@ async fn entra_validator_mandatory_filter_existing_user() {
     assert_eq!(found["active"], true);
 }
 
-/// "Filter for a non-existing user": `userName eq` an unknown name is 200 with no resources.
+/// "Filter for a non-existing user": `userName eq` an unknown name is 200 with no resources,
+/// while the same filter on the user that exists finds exactly it.
 #[tokio::test]
 async fn entra_validator_mandatory_filter_non_existing_user() {
     let app = spawn_app().await;
-    create(&app, "/Users", entra_user("exists@contoso.com")).await;
+    let id = create(&app, "/Users", entra_user("exists@contoso.com")).await;
     let filter = format!("userName eq \"{}\"", Uuid::new_v4());
     let body = list(&app, "/Users", &[("filter", filter.as_str())]).await;
     assert_eq!(body["totalResults"], 0);
     assert!(body.get("Resources").is_none_or(|r| r == &json!([])), "{body}");
+    let found = list(&app, "/Users", &[("filter", "userName eq \"exists@contoso.com\"")]).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
 }
 
 /// "Filter for an existing user with a different case": userName matching ignores case.
@@ -524,7 +535,8 @@ async fn entra_validator_mandatory_patch_user_update_external_id_add_and_remove(
 
 /// "Patch User - Add Attributes (verbose)": one Add per attribute on a user that has none of
 /// them; Adds on filtered paths (`addresses[type eq "work"].locality`,
-/// `roles[primary eq "True"].display`, …) create the missing elements.
+/// `roles[primary eq "True"].display`, …) create the missing elements (the role with the
+/// boolean `primary: true`).
 #[tokio::test]
 async fn entra_validator_mandatory_patch_user_add_attributes_verbose() {
     let app = spawn_app().await;
@@ -585,12 +597,17 @@ async fn entra_validator_mandatory_patch_user_add_attributes_verbose() {
     assert_eq!(roles.len(), 1, "{user}");
     assert_eq!(roles[0]["display"], "Approver");
     assert_eq!(roles[0]["value"], "approver");
+    assert_eq!(
+        roles[0]["primary"],
+        json!(true),
+        "the filter's \"True\" becomes a boolean: {user}"
+    );
     assert_eq!(user[ENTERPRISE]["employeeNumber"], "VB-1");
     assert_eq!(user[ENTERPRISE]["department"], "Audit");
 }
 
 /// The validator's `roles[primary eq "True"].display` Add on a user with no roles at all creates
-/// the role element.
+/// the role element, with the boolean `primary: true`.
 #[tokio::test]
 async fn entra_validator_mandatory_patch_user_add_role_display_without_roles() {
     let app = spawn_app().await;
@@ -606,29 +623,25 @@ async fn entra_validator_mandatory_patch_user_add_role_display_without_roles() {
     let roles = user["roles"].as_array().expect("roles created");
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0]["display"], "x");
+    assert_eq!(
+        roles[0]["primary"],
+        json!(true),
+        "the filter's \"True\" becomes a boolean: {user}"
+    );
 }
 
-/// The validator may send an empty `Operations` array: 200 with nothing changed, or 400
-/// `invalidSyntax`; either way the user is unchanged.
+/// The validator may send an empty `Operations` array: RFC 7644 §3.5.2 requires one or more
+/// operations, so it is 400 `invalidSyntax` and the user is unchanged (still version 1).
 #[tokio::test]
 async fn entra_validator_mandatory_patch_user_empty_operations() {
     let app = spawn_app().await;
     let id = create(&app, "/Users", entra_user("empty.ops@contoso.com")).await;
-    let mut before = fetch(&app, &format!("/Users/{id}")).await;
+    let before = fetch(&app, &format!("/Users/{id}")).await;
+    assert_eq!(before["meta"]["version"], "W/\"1\"");
     let res = app.patch(&format!("/Users/{id}"), patch_ops(json!([]))).await;
-    match res.status().as_u16() {
-        200 => {
-            let body = json_of(res).await;
-            assert_eq!(body["userName"], "empty.ops@contoso.com");
-        }
-        400 => {
-            assert_scim_error(res, 400, Some("invalidSyntax")).await;
-        }
-        other => panic!("an empty Operations array answered {other}"),
-    }
-    let mut after = fetch(&app, &format!("/Users/{id}")).await;
-    before.as_object_mut().unwrap().remove("meta");
-    after.as_object_mut().unwrap().remove("meta");
+    assert_scim_error(res, 400, Some("invalidSyntax")).await;
+    let after = fetch(&app, &format!("/Users/{id}")).await;
+    assert_eq!(after["meta"]["version"], "W/\"1\"", "the rejected PATCH left no trace");
     assert_eq!(after, before);
 }
 
@@ -687,11 +700,12 @@ async fn entra_validator_mandatory_filter_existing_group() {
     assert_eq!(group["members"][0]["value"], member.as_str());
 }
 
-/// "Filter for a non-existing group": 200 with no resources.
+/// "Filter for a non-existing group": 200 with no resources, while the same filter on the group
+/// that exists finds exactly it.
 #[tokio::test]
 async fn entra_validator_mandatory_filter_non_existing_group() {
     let app = spawn_app().await;
-    app.create_group("Present", &[]).await;
+    let id = app.create_group("Present", &[]).await;
     let filter = format!("displayName eq \"{}\"", Uuid::new_v4());
     let body = list(
         &app,
@@ -701,6 +715,17 @@ async fn entra_validator_mandatory_filter_non_existing_group() {
     .await;
     assert_eq!(body["totalResults"], 0);
     assert!(body.get("Resources").is_none_or(|r| r == &json!([])), "{body}");
+    let found = list(
+        &app,
+        "/Groups",
+        &[
+            ("excludedAttributes", "members"),
+            ("filter", "displayName eq \"Present\""),
+        ],
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
 }
 
 /// "Filter for an existing group with a different case": displayName matching ignores case.

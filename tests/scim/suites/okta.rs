@@ -121,15 +121,19 @@ async fn okta_spec_02_get_user_by_id() {
 }
 
 /// "Required Test: Test invalid User by username": filtering on an unknown userName is 200 with
-/// a ListResponse and `totalResults` 0.
+/// a ListResponse and `totalResults` 0; the same filter on the created user finds exactly it.
 #[tokio::test]
 async fn okta_spec_03_invalid_user_by_user_name() {
     let app = spawn_app().await;
-    create(&app, &okta_user("Runscope301", "Xqzvlmnt301")).await;
+    let id = create(&app, &okta_user("Runscope301", "Xqzvlmnt301")).await;
     let filter = "userName eq \"abcdefgh@example.com\"";
     let body = list_response(okta_get(&app, "/Users", &[("filter", filter)]).await).await;
     assert_eq!(body["totalResults"], 0);
     assert!(body.get("Resources").is_none_or(|r| r == &json!([])), "{body}");
+    let existing = "userName eq \"Runscope301Xqzvlmnt301@atko.com\"";
+    let found = list_response(okta_get(&app, "/Users", &[("filter", existing)]).await).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
 }
 
 /// "Required Test: Test invalid User by ID": an unknown id is 404 with a SCIM error whose
@@ -143,14 +147,19 @@ async fn okta_spec_04_invalid_user_by_id() {
     assert_eq!(body["status"], "404");
 }
 
-/// "Required Test: Make sure random user doesn't exist": a random userName filter finds nothing.
+/// "Required Test: Make sure random user doesn't exist": a random userName filter finds nothing,
+/// while the created user's userName finds exactly it.
 #[tokio::test]
 async fn okta_spec_05_random_user_does_not_exist() {
     let app = spawn_app().await;
-    create(&app, &okta_user("Runscope501", "Kplrsuty501")).await;
+    let id = create(&app, &okta_user("Runscope501", "Kplrsuty501")).await;
     let random = format!("userName eq \"Runscope{}@atko.com\"", Uuid::new_v4().simple());
     let body = list_response(okta_get(&app, "/Users", &[("filter", random.as_str())]).await).await;
     assert_eq!(body["totalResults"], 0);
+    let existing = "userName eq \"Runscope501Kplrsuty501@atko.com\"";
+    let found = list_response(okta_get(&app, "/Users", &[("filter", existing)]).await).await;
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], id.as_str());
 }
 
 /// "Required Test: Create Okta user with realistic values": a POST sent as `application/json`
