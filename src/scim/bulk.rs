@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{
-    ScimBody,
+    BULK_MAX_OPERATIONS, ScimBody,
     error::ScimError,
     method_not_allowed, render,
     resource::Resource,
@@ -23,8 +23,6 @@ use crate::{
 
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-/// Most operations accepted in one request (advertised in ServiceProviderConfig).
-pub const MAX_OPERATIONS: usize = 1000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -58,12 +56,12 @@ async fn bulk(
     let Some(Value::Array(ops)) = field(&req, "Operations") else {
         return Err(ScimError::invalid_syntax("\"Operations\" must be an array"));
     };
-    if ops.len() > MAX_OPERATIONS {
+    if ops.len() > BULK_MAX_OPERATIONS {
         return Err(ScimError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             None,
             format!(
-                "at most {MAX_OPERATIONS} operations are accepted in one request, not {}",
+                "at most {BULK_MAX_OPERATIONS} operations are accepted in one request, not {}",
                 ops.len()
             ),
         ));

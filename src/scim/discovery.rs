@@ -33,7 +33,7 @@ async fn service_provider_config(state: web::Data<AppState>) -> HttpResponse {
         "patch": {"supported": true},
         "bulk": {
             "supported": true,
-            "maxOperations": super::bulk::MAX_OPERATIONS,
+            "maxOperations": super::BULK_MAX_OPERATIONS,
             "maxPayloadSize": state.config.max_body_bytes,
         },
         "filter": {"supported": true, "maxResults": state.config.max_page_size},

@@ -38,6 +38,9 @@ use error::ScimError;
 
 pub const SCIM_JSON: &str = "application/scim+json";
 
+/// Most operations in one `/Bulk` request (advertised in ServiceProviderConfig).
+pub const BULK_MAX_OPERATIONS: usize = 1000;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/scim/v2")

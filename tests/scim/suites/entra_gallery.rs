@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::{create, fetch, list, patch_user};
 use crate::common::{ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, json_of, patch_ops, spawn_app};
 
 const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
@@ -31,48 +32,9 @@ fn entra_user(user_name: &str) -> Value {
     })
 }
 
-async fn create_user(app: &TestApp, user_name: &str) -> String {
-    let res = app.post("/Users", entra_user(user_name)).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().expect("id").to_owned()
-}
-
-async fn fetch_user(app: &TestApp, id: &str) -> Value {
-    let res = app.get(&format!("/Users/{id}")).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-async fn list(app: &TestApp, path: &str, query: &[(&str, &str)]) -> Value {
-    let res = app
-        .client
-        .get(app.url(&format!("/scim/v2{path}")))
-        .query(query)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request sent");
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-async fn patch_user(app: &TestApp, id: &str, ops: Value) -> Value {
-    let res = app.patch(&format!("/Users/{id}"), patch_ops(ops)).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 /// The user's manager id, if any.
 async fn manager_of(app: &TestApp, id: &str) -> Option<String> {
-    let user = fetch_user(app, id).await;
+    let user = fetch(app, &format!("/Users/{id}")).await;
     user[ENTERPRISE]
         .get("manager")
         .map(|m| m["value"].as_str().expect("manager.value is a string").to_owned())
@@ -85,7 +47,7 @@ async fn manager_of(app: &TestApp, id: &str) -> Option<String> {
 #[tokio::test]
 async fn entra_gallery_null_update() {
     let app = spawn_app().await;
-    let id = create_user(&app, "null.update@contoso.com").await;
+    let id = create(&app, "/Users", entra_user("null.update@contoso.com")).await;
     let department = format!("{ENTERPRISE}:department");
     let work_email = "emails[type eq \"work\"].value";
     for cleared in [json!(""), Value::Null] {
@@ -120,7 +82,7 @@ async fn entra_gallery_null_update() {
         .map(|path| json!({"op": "Replace", "path": path, "value": cleared.clone()}))
         .collect();
         patch_user(&app, &id, Value::Array(ops)).await;
-        let user = fetch_user(&app, &id).await;
+        let user = fetch(&app, &format!("/Users/{id}")).await;
         for attr in ["displayName", "title", "nickName"] {
             assert!(user.get(attr).is_none(), "{attr} after a {cleared} update: {user}");
         }
@@ -197,8 +159,8 @@ async fn entra_gallery_paging_count_5() {
 #[tokio::test]
 async fn entra_gallery_manager_set() {
     let app = spawn_app().await;
-    let boss = create_user(&app, "gallery.boss@contoso.com").await;
-    let id = create_user(&app, "gallery.report@contoso.com").await;
+    let boss = create(&app, "/Users", entra_user("gallery.boss@contoso.com")).await;
+    let id = create(&app, "/Users", entra_user("gallery.report@contoso.com")).await;
     assert_eq!(manager_of(&app, &id).await, None);
     let patched = patch_user(
         &app,
@@ -214,9 +176,9 @@ async fn entra_gallery_manager_set() {
 #[tokio::test]
 async fn entra_gallery_manager_change() {
     let app = spawn_app().await;
-    let first = create_user(&app, "first.manager@contoso.com").await;
-    let second = create_user(&app, "second.manager@contoso.com").await;
-    let id = create_user(&app, "changing.report@contoso.com").await;
+    let first = create(&app, "/Users", entra_user("first.manager@contoso.com")).await;
+    let second = create(&app, "/Users", entra_user("second.manager@contoso.com")).await;
+    let id = create(&app, "/Users", entra_user("changing.report@contoso.com")).await;
     patch_user(
         &app,
         &id,
@@ -237,8 +199,8 @@ async fn entra_gallery_manager_change() {
 #[tokio::test]
 async fn entra_gallery_manager_remove_with_empty_string() {
     let app = spawn_app().await;
-    let boss = create_user(&app, "empty.boss@contoso.com").await;
-    let id = create_user(&app, "empty.report@contoso.com").await;
+    let boss = create(&app, "/Users", entra_user("empty.boss@contoso.com")).await;
+    let id = create(&app, "/Users", entra_user("empty.report@contoso.com")).await;
     for op in ["Replace", "Add"] {
         patch_user(
             &app,
@@ -250,7 +212,7 @@ async fn entra_gallery_manager_remove_with_empty_string() {
         patch_user(&app, &id, json!([{"op": op, "path": MANAGER, "value": ""}])).await;
         assert_eq!(manager_of(&app, &id).await, None, "{op} with \"\"");
     }
-    let user = fetch_user(&app, &id).await;
+    let user = fetch(&app, &format!("/Users/{id}")).await;
     assert_eq!(
         user[ENTERPRISE]["department"], "Finance",
         "the rest of the extension stays"
@@ -261,8 +223,8 @@ async fn entra_gallery_manager_remove_with_empty_string() {
 #[tokio::test]
 async fn entra_gallery_manager_remove_with_null() {
     let app = spawn_app().await;
-    let boss = create_user(&app, "null.boss@contoso.com").await;
-    let id = create_user(&app, "null.report@contoso.com").await;
+    let boss = create(&app, "/Users", entra_user("null.boss@contoso.com")).await;
+    let id = create(&app, "/Users", entra_user("null.report@contoso.com")).await;
     patch_user(
         &app,
         &id,
@@ -272,7 +234,10 @@ async fn entra_gallery_manager_remove_with_null() {
     assert_eq!(manager_of(&app, &id).await, Some(boss));
     patch_user(&app, &id, json!([{"op": "Replace", "path": MANAGER, "value": null}])).await;
     assert_eq!(manager_of(&app, &id).await, None);
-    assert_eq!(fetch_user(&app, &id).await[ENTERPRISE]["employeeNumber"], "G-100");
+    assert_eq!(
+        fetch(&app, &format!("/Users/{id}")).await[ENTERPRISE]["employeeNumber"],
+        "G-100"
+    );
 }
 
 /// "Group support is mandatory": a group is created with an empty member list, found by
@@ -280,7 +245,7 @@ async fn entra_gallery_manager_remove_with_null() {
 #[tokio::test]
 async fn entra_gallery_group_support() {
     let app = spawn_app().await;
-    let uid = create_user(&app, "gallery.member@contoso.com").await;
+    let uid = create(&app, "/Users", entra_user("gallery.member@contoso.com")).await;
     let none = list(
         &app,
         "/Groups",
@@ -333,8 +298,8 @@ async fn entra_gallery_group_support() {
 #[tokio::test]
 async fn entra_gallery_soft_delete() {
     let app = spawn_app().await;
-    let id = create_user(&app, "soft.deleted@contoso.com").await;
-    let other = create_user(&app, "still.active@contoso.com").await;
+    let id = create(&app, "/Users", entra_user("soft.deleted@contoso.com")).await;
+    let other = create(&app, "/Users", entra_user("still.active@contoso.com")).await;
     let patched = patch_user(
         &app,
         &id,
@@ -342,7 +307,7 @@ async fn entra_gallery_soft_delete() {
     )
     .await;
     assert_eq!(patched["active"], false);
-    assert_eq!(fetch_user(&app, &id).await["active"], false);
+    assert_eq!(fetch(&app, &format!("/Users/{id}")).await["active"], false);
     let by_name = list(
         &app,
         "/Users",
@@ -354,5 +319,5 @@ async fn entra_gallery_soft_delete() {
     let inactive = list(&app, "/Users", &[("filter", "active eq false")]).await;
     assert_eq!(inactive["totalResults"], 1);
     assert_eq!(inactive["Resources"][0]["id"], id.as_str());
-    assert_eq!(fetch_user(&app, &other).await["active"], true);
+    assert_eq!(fetch(&app, &format!("/Users/{other}")).await["active"], true);
 }

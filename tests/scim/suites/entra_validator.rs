@@ -1,10 +1,10 @@
 //! The Microsoft Entra SCIM Validator (scimvalidator.microsoft.com): its mandatory and preview
 //! tests, one test per step, with the payloads the validator really sends (capitalised ops,
 //! "True"/"False" strings, roles with a string `primary`, a manager id that names no user).
-use reqwest::Response;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::{assert_no_content, create, fetch, list, patch_group, patch_user};
 use crate::common::{ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, json_of, patch_ops, spawn_app};
 
 const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
@@ -65,60 +65,6 @@ fn entra_group(display_name: &str) -> Value {
         "meta": {"resourceType": "Group"},
         "members": []
     })
-}
-
-async fn create(app: &TestApp, path: &str, body: Value) -> String {
-    let res = app.post(path, body).await;
-    let status = res.status();
-    let created = json_of(res).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_str().expect("id").to_owned()
-}
-
-async fn fetch(app: &TestApp, path: &str) -> Value {
-    let res = app.get(path).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-async fn list(app: &TestApp, path: &str, query: &[(&str, &str)]) -> Value {
-    let res = app
-        .client
-        .get(app.url(&format!("/scim/v2{path}")))
-        .query(query)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request sent");
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-/// PATCH on a user: 200 with the whole user.
-async fn patch_user(app: &TestApp, id: &str, ops: Value) -> Value {
-    let res = app.patch(&format!("/Users/{id}"), patch_ops(ops)).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["id"], id, "the whole user comes back");
-    body
-}
-
-/// PATCH on a group without `attributes`/`excludedAttributes`: 204 and no body.
-async fn patch_group(app: &TestApp, id: &str, ops: Value) {
-    let res = app.patch(&format!("/Groups/{id}"), patch_ops(ops)).await;
-    assert_no_content(res).await;
-}
-
-async fn assert_no_content(res: Response) {
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    assert_eq!(status, 204, "{text}");
-    assert!(text.is_empty(), "204 without a body: {text}");
 }
 
 async fn group_ids(app: &TestApp, filter: &str) -> Vec<String> {

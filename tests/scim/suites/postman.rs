@@ -3,8 +3,9 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::{create, fetch, list, patch_group};
 use crate::common::{
-    ENTERPRISE, GROUP_SCHEMA, TestApp, USER_SCHEMA, assert_scim_error, json_of, patch_ops, spawn_app, user_json,
+    ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, assert_scim_error, json_of, patch_ops, spawn_app, user_json,
 };
 
 /// The collection's user.
@@ -23,37 +24,6 @@ fn postman_user(user_name: &str) -> Value {
     })
 }
 
-async fn create(app: &TestApp, path: &str, body: Value) -> String {
-    let res = app.post(path, body).await;
-    let status = res.status();
-    let created = json_of(res).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_str().expect("id").to_owned()
-}
-
-async fn fetch(app: &TestApp, path: &str) -> Value {
-    let res = app.get(path).await;
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-async fn list(app: &TestApp, path: &str, query: &[(&str, &str)]) -> Value {
-    let res = app
-        .client
-        .get(app.url(&format!("/scim/v2{path}")))
-        .query(query)
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .expect("request sent");
-    let status = res.status();
-    let body = json_of(res).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 fn ids(list: &Value) -> Vec<String> {
     let mut ids: Vec<String> = list["Resources"]
         .as_array()
@@ -68,15 +38,6 @@ fn ids(list: &Value) -> Vec<String> {
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
-}
-
-/// A group PATCH without `attributes`/`excludedAttributes`: 204, no body.
-async fn patch_group(app: &TestApp, id: &str, ops: Value) {
-    let res = app.patch(&format!("/Groups/{id}"), patch_ops(ops)).await;
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    assert_eq!(status, 204, "{text}");
-    assert!(text.is_empty(), "204 without a body: {text}");
 }
 
 // ---------------------------------------------------------------- endpoints
