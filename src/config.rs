@@ -54,13 +54,36 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
     pub refresh_token_ttl: i64,
 
-    /// Failed login attempts allowed per user per minute (then 429 until the minute is over).
+    /// Failed sign-ins allowed per user and source address per minute (then 429 until the
+    /// minute is over). An attempt is counted before the password is checked and given back
+    /// when it succeeds, so parallel guesses cannot overrun it; counted in the database, so
+    /// every replica shares it.
     #[arg(long, env = "SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
     pub login_attempts_per_minute: u32,
 
-    /// Login attempts plus token, introspection and revocation requests allowed per client per minute.
-    #[arg(long, env = "SCIMITAR_CLIENT_REQUESTS_PER_MINUTE", default_value_t = 1200)]
-    pub client_requests_per_minute: u32,
+    /// Failed sign-ins allowed per source address per minute, whatever the user (against
+    /// password spraying).
+    #[arg(long, env = "SCIMITAR_LOGIN_FAILURES_PER_SOURCE_PER_MINUTE", default_value_t = 60)]
+    pub login_failures_per_source_per_minute: u32,
+
+    /// Failed client authentications (token, introspection, revocation) allowed per client and
+    /// source address per minute. Correct requests are never counted.
+    #[arg(long, env = "SCIMITAR_CLIENT_FAILURES_PER_MINUTE", default_value_t = 60)]
+    pub client_failures_per_minute: u32,
+
+    /// Password verifications (argon2id, about 19 MiB each) run at once; sign-ins beyond it
+    /// wait up to a second, then get 503 with `Retry-After`.
+    #[arg(long, env = "SCIMITAR_PASSWORD_VERIFICATIONS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub password_verifications: u32,
+
+    /// Shortest password accepted on SCIM writes (characters).
+    #[arg(long, env = "SCIMITAR_PASSWORD_MIN_LENGTH", default_value_t = 8)]
+    pub password_min_length: usize,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or CIDR networks
+    /// (`10.0.0.0/8,::1`). Empty: the peer address is the source.
+    #[arg(long, env = "SCIMITAR_TRUSTED_PROXIES", default_value = "", value_parser = crate::auth::source::TrustedProxies::parse)]
+    pub trusted_proxies: crate::auth::source::TrustedProxies,
 
     /// How often each replica re-reads the signing keys (to follow `scimitar keys rotate`).
     #[arg(long, env = "SCIMITAR_KEYS_RELOAD_SECONDS", default_value_t = 60)]
@@ -97,7 +120,11 @@ impl Config {
             access_token_ttl: 900,
             refresh_token_ttl: 2_592_000,
             login_attempts_per_minute: 10,
-            client_requests_per_minute: 1200,
+            login_failures_per_source_per_minute: 60,
+            client_failures_per_minute: 60,
+            password_verifications: 8,
+            password_min_length: 8,
+            trusted_proxies: Default::default(),
             keys_reload_seconds: 60,
             request_timeout_seconds: 30,
             metrics: true,

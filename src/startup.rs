@@ -45,10 +45,22 @@ impl Application {
             config: Arc::new(config.clone()),
             issuer: issuer.into(),
             keys: Arc::new(keys),
-            limits: Arc::default(),
+            verifications: Arc::new(tokio::sync::Semaphore::new(config.password_verifications as usize)),
             metrics: Arc::default(),
             member_lists: Arc::new(tokio::sync::Semaphore::new(crate::state::CONCURRENT_MEMBER_LISTS)),
         };
+        // Ended rate-limit windows are deleted once a minute (every replica may do it: the
+        // statement is idempotent).
+        let store = state.store.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await {
+                    tracing::warn!(error = %e, "pruning rate-limit windows failed");
+                }
+            }
+        });
         // Histogram samples are drained on every scrape; this bounds memory when nobody scrapes.
         let metrics = state.metrics.clone();
         tokio::spawn(async move {

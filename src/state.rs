@@ -1,12 +1,7 @@
 //! State shared by every handler: one cheap-to-clone value.
 use std::sync::Arc;
 
-use crate::{
-    config::Config,
-    metrics::Metrics,
-    oidc::{keys::KeyRing, ratelimit::RateLimiter},
-    store::Store,
-};
+use crate::{config::Config, metrics::Metrics, oidc::keys::KeyRing, store::Store};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,8 +11,8 @@ pub struct AppState {
     pub issuer: Arc<str>,
     /// OIDC signing keys (shared by replicas through the database).
     pub keys: Arc<KeyRing>,
-    /// Login and client request counters (in memory, per process).
-    pub limits: Arc<RateLimiter>,
+    /// Turns to verify a password (argon2id, ~19 MiB each): bounds a flood of sign-ins.
+    pub verifications: Arc<tokio::sync::Semaphore>,
     /// Prometheus metrics of this process (`GET /metrics`).
     pub metrics: Arc<Metrics>,
     /// Turns to load and render full member lists (see [`AppState::member_list_turn`]).
@@ -30,7 +25,6 @@ pub struct AppState {
 pub const CONCURRENT_MEMBER_LISTS: usize = 4;
 
 impl AppState {
-    /// Absolute URL of a SCIM resource, e.g. `scim_url("Users", id)`.
     /// Waits for a turn to load and render full member lists; held until dropped.
     pub async fn member_list_turn(&self) -> tokio::sync::SemaphorePermit<'_> {
         self.member_lists
@@ -39,6 +33,7 @@ impl AppState {
             .expect("the semaphore is never closed")
     }
 
+    /// Absolute URL of a SCIM resource, e.g. `scim_url("Users", id)`.
     pub fn scim_url(&self, kind: &str, id: impl std::fmt::Display) -> String {
         format!("{}/scim/v2/{kind}/{id}", self.issuer)
     }

@@ -9,6 +9,7 @@ mod m20261123_000004_user_last_login;
 mod m20261124_000005_stateless_access_tokens;
 mod m20261124_000006_trigram_indexes;
 mod m20261130_000007_unique_group_names;
+mod m20261130_000008_rate_limits;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_stateless_access_tokens::Migration),
             Box::new(m20261124_000006_trigram_indexes::Migration),
             Box::new(m20261130_000007_unique_group_names::Migration),
+            Box::new(m20261130_000008_rate_limits::Migration),
         ]
     }
 }

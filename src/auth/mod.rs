@@ -1,5 +1,6 @@
 //! Authentication of API callers: bearer tokens with scopes.
 pub mod password;
+pub mod source;
 pub mod tokens;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};

@@ -260,26 +260,32 @@ pub async fn authorize_post_handler(
             "The sign-in form expired. Go back to the application and start again.".into(),
         ));
     }
-    let user_key = format!("user:{}", form.username.trim().to_lowercase());
-    let limited = state
-        .limits
-        .check(&user_key, state.config.login_attempts_per_minute)
-        .and_then(|()| {
-            state.limits.hit(
-                &format!("client:{}", v.client.client_id),
-                state.config.client_requests_per_minute,
-            )
-        });
-    if let Err(wait) = limited {
-        state.metrics.login_failure("rate_limited");
-        let mut res = login_page::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many sign-in attempts. Wait a minute and try again.",
-        );
-        res.headers_mut().insert(header::RETRY_AFTER, wait.into());
-        return Ok(res);
-    }
+    // Reserve the attempt before the password is checked: parallel guesses cannot overrun
+    // the budget (see `ratelimit`).
+    let source = crate::auth::source::of(&req, &state.config.trusted_proxies);
+    let attempt = match super::ratelimit::reserve_login(&state, &form.username, source).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            state.metrics.login_failure("rate_limited");
+            return Ok(busy(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-in attempts. Wait a minute and try again.",
+                wait,
+            ));
+        }
+    };
+    // A bounded number of argon2 verifications run at once; the rest wait a moment, then
+    // are told to come back (their reservation is given back: they were never checked).
+    let permit = tokio::time::timeout(VERIFICATION_WAIT, state.verifications.acquire()).await;
+    let Ok(Ok(_permit)) = permit else {
+        attempt.give_back(&state).await?;
+        state.metrics.login_failure("busy");
+        return Ok(busy(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server is busy signing others in. Try again in a moment.",
+            1,
+        ));
+    };
     let user = state.store.grants().user_by_name(form.username.trim()).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     // Unknown users still cost one argon2 verification, so timing does not reveal them.
@@ -287,7 +293,6 @@ pub async fn authorize_post_handler(
     let user = match user {
         Some(u) if ok && u.active && u.password_hash.is_some() => u,
         _ => {
-            let _ = state.limits.hit(&user_key, state.config.login_attempts_per_minute);
             state.metrics.login_failure("invalid_credentials");
             let p = form.params.hidden();
             return Ok(login_page::login(
@@ -301,6 +306,7 @@ pub async fn authorize_post_handler(
             ));
         }
     };
+    attempt.give_back(&state).await?;
     state.store.users().record_login(user.id).await?;
     let now = Utc::now();
     let session = random_secret();
@@ -322,6 +328,16 @@ pub async fn authorize_post_handler(
     );
     let _ = res.add_cookie(&cookie);
     Ok(res)
+}
+
+/// How long a sign-in waits for a password-verification turn before it is told to retry.
+const VERIFICATION_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A 429/503 page with `Retry-After`.
+fn busy(status: StatusCode, text: &str, retry_after: u64) -> HttpResponse {
+    let mut res = login_page::message(status, "Try again later", text);
+    res.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+    res
 }
 
 /// A valid argon2id hash of a random password, verified against when the user is unknown.

@@ -1,6 +1,9 @@
 //! Client authentication at the token, introspection and revocation endpoints:
 //! `client_secret_basic`, `client_secret_post`, and `none` for public clients (RFC 6749 §2.3).
-use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+use actix_web::{
+    HttpRequest,
+    http::header::{AUTHORIZATION, HeaderMap},
+};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use entity::oauth_client;
 
@@ -51,25 +54,33 @@ fn presented(headers: &HeaderMap, form_id: Option<&str>, form_secret: Option<&st
 }
 
 /// Authenticates the calling client. Public clients authenticate with `client_id` alone
-/// (their grants then require PKCE); confidential ones need their secret.
+/// (their grants then require PKCE); confidential ones need their secret. A correct request
+/// costs no budget; each failure counts against (client, source) and, once that budget is
+/// spent, is answered 429 instead of 401 — the client's own requests from elsewhere go on.
 pub async fn authenticate(
     state: &AppState,
-    headers: &HeaderMap,
+    req: &HttpRequest,
     form_id: Option<&str>,
     form_secret: Option<&str>,
 ) -> Result<oauth_client::Model, OAuthError> {
-    let p = presented(headers, form_id, form_secret)?;
-    let unknown = || OAuthError::invalid_client("client authentication failed", p.basic);
-    let client = state.store.clients().get(&p.client_id).await?.ok_or_else(unknown)?;
-    if let Err(wait) = state.limits.hit(
-        &format!("client:{}", client.client_id),
-        state.config.client_requests_per_minute,
-    ) {
-        return Err(OAuthError::too_many_requests(wait));
-    }
-    match (&client.secret_hash, &p.secret) {
-        (None, None) if client.public => Ok(client),
-        (Some(stored), Some(secret)) if ct_eq(stored, &tokens::hash(secret)) => Ok(client),
-        _ => Err(unknown()),
+    let p = presented(req.headers(), form_id, form_secret)?;
+    let client = state.store.clients().get(&p.client_id).await?;
+    let ok = match (&client, &p.secret) {
+        (Some(c), None) => c.public && c.secret_hash.is_none(),
+        (Some(c), Some(secret)) => c
+            .secret_hash
+            .as_deref()
+            .is_some_and(|h| ct_eq(h, &tokens::hash(secret))),
+        (None, _) => false,
+    };
+    match client {
+        Some(c) if ok => Ok(c),
+        _ => {
+            let source = crate::auth::source::of(req, &state.config.trusted_proxies);
+            if let Some(wait) = super::ratelimit::client_failure(state, &p.client_id, source).await? {
+                return Err(OAuthError::too_many_requests(wait));
+            }
+            Err(OAuthError::invalid_client("client authentication failed", p.basic))
+        }
     }
 }

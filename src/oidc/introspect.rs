@@ -20,13 +20,8 @@ pub async fn introspect_handler(
     req: HttpRequest,
     form: web::Form<IntrospectForm>,
 ) -> Result<HttpResponse, OAuthError> {
-    let caller = client_auth::authenticate(
-        &state,
-        req.headers(),
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let caller =
+        client_auth::authenticate(&state, &req, form.client_id.as_deref(), form.client_secret.as_deref()).await?;
     if caller.public {
         return Err(OAuthError::invalid_client("public clients cannot introspect", false));
     }

@@ -1,64 +1,71 @@
-//! In-memory fixed-window rate limiting (per process: with N replicas the effective limit is
-//! up to N times higher). Keys are e.g. `user:alice` or `client:abc`.
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
+//! Budgets for sign-ins and client authentication, counted in the database (`store::limits`)
+//! so every replica spends the same budget, and spent on *failures of the caller*:
+//!
+//! - a sign-in reserves one attempt per (user, source address) and per source address
+//!   *before* the password is checked, and gives both back when it succeeds — so forty
+//!   parallel guesses evaluate at most the budget, and someone guessing Alice's password from
+//!   one address does not lock Alice out elsewhere;
+//! - client authentication is free when it succeeds; each failure counts per (client, source
+//!   address), so a flood of bad secrets naming a client does not stop that client's own
+//!   correct requests.
+use std::net::IpAddr;
+
+use crate::{
+    AppState,
+    store::{StoreError, limits::Budget},
 };
 
-const WINDOW: Duration = Duration::from_secs(60);
-/// Above this many tracked keys, finished windows are pruned.
-const PRUNE_ABOVE: usize = 10_000;
-
-#[derive(Default)]
-pub struct RateLimiter {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+/// A reserved sign-in attempt; [`LoginAttempt::give_back`] when the password was right.
+#[must_use = "a successful sign-in gives its reservation back"]
+pub struct LoginAttempt {
+    keys: [String; 2],
 }
 
-impl RateLimiter {
-    /// Seconds until the key's window ends, if it already used `limit` hits.
-    pub fn check(&self, key: &str, limit: u32) -> Result<(), u64> {
-        let map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get(key) {
-            Some((start, n)) if start.elapsed() < WINDOW && *n >= limit => Err(retry_after(*start)),
-            _ => Ok(()),
-        }
-    }
+/// Reserves one attempt to sign in as `user` from `source`: `Err(seconds)` when a budget is
+/// already spent (the caller answers 429 with `Retry-After`).
+pub async fn reserve_login(
+    state: &AppState,
+    user: &str,
+    source: IpAddr,
+) -> Result<Result<LoginAttempt, u64>, StoreError> {
+    let limits = state.store.limits();
+    let per_user = format!("login:{}:{source}", user.trim().to_lowercase());
+    let per_source = format!("login-source:{source}");
+    let a = limits.hit(&per_user, state.config.login_attempts_per_minute).await?;
+    let b = limits
+        .hit(&per_source, state.config.login_failures_per_source_per_minute)
+        .await?;
+    Ok(match (a, b) {
+        (Budget::Within, Budget::Within) => Ok(LoginAttempt {
+            keys: [per_user, per_source],
+        }),
+        (Budget::Exhausted { retry_after }, _) | (_, Budget::Exhausted { retry_after }) => Err(retry_after),
+    })
+}
 
-    /// Counts one hit; refuses it (with the seconds to wait) once `limit` is reached.
-    pub fn hit(&self, key: &str, limit: u32) -> Result<(), u64> {
-        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > PRUNE_ABOVE {
-            map.retain(|_, (start, _)| start.elapsed() < WINDOW);
+impl LoginAttempt {
+    /// The attempt did not fail (the password was right, or it was never checked).
+    pub async fn give_back(self, state: &AppState) -> Result<(), StoreError> {
+        for key in &self.keys {
+            state.store.limits().refund(key).await?;
         }
-        let entry = map.entry(key.to_owned()).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= WINDOW {
-            *entry = (Instant::now(), 0);
-        }
-        if entry.1 >= limit {
-            return Err(retry_after(entry.0));
-        }
-        entry.1 += 1;
         Ok(())
     }
 }
 
-fn retry_after(start: Instant) -> u64 {
-    WINDOW.saturating_sub(start.elapsed()).as_secs().max(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refuses_after_the_limit_per_key() {
-        let r = RateLimiter::default();
-        assert!(r.hit("a", 2).is_ok());
-        assert!(r.hit("a", 2).is_ok());
-        assert!(r.check("a", 2).is_err());
-        let wait = r.hit("a", 2).unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(r.hit("b", 2).is_ok());
-    }
+/// Counts a failed authentication of `client_id` from `source`; `Some(seconds)` when that
+/// budget is now spent (the caller answers 429 instead of 401).
+pub async fn client_failure(state: &AppState, client_id: &str, source: IpAddr) -> Result<Option<u64>, StoreError> {
+    let key = format!("client:{client_id}:{source}");
+    Ok(
+        match state
+            .store
+            .limits()
+            .hit(&key, state.config.client_failures_per_minute)
+            .await?
+        {
+            Budget::Within => None,
+            Budget::Exhausted { retry_after } => Some(retry_after),
+        },
+    )
 }

@@ -19,13 +19,8 @@ pub async fn revoke_handler(
     req: HttpRequest,
     form: web::Form<RevokeForm>,
 ) -> Result<HttpResponse, OAuthError> {
-    let client = client_auth::authenticate(
-        &state,
-        req.headers(),
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client =
+        client_auth::authenticate(&state, &req, form.client_id.as_deref(), form.client_secret.as_deref()).await?;
     let token = form
         .token
         .as_deref()

@@ -33,13 +33,8 @@ pub async fn token_handler(
             "grant_type {grant:?} is not supported"
         )));
     }
-    let client = client_auth::authenticate(
-        &state,
-        req.headers(),
-        form.client_id.as_deref(),
-        form.client_secret.as_deref(),
-    )
-    .await?;
+    let client =
+        client_auth::authenticate(&state, &req, form.client_id.as_deref(), form.client_secret.as_deref()).await?;
     if !super::clients::allows_grant(&client, grant) {
         return Err(OAuthError::unauthorized_client(format!(
             "this client may not use {grant}"

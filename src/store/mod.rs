@@ -2,6 +2,7 @@
 pub mod audit;
 mod commit;
 pub mod groups;
+pub mod limits;
 pub mod lookup;
 pub mod members;
 pub mod oidc;
@@ -174,6 +175,10 @@ impl Store {
 
     pub fn groups(&self) -> groups::Groups<'_> {
         groups::Groups { store: self }
+    }
+
+    pub fn limits(&self) -> limits::Limits<'_> {
+        limits::Limits { store: self }
     }
 
     pub fn audit(&self) -> audit::Audit<'_> {

@@ -2,6 +2,7 @@
 //! HTTP for the negative cases.
 mod code_flow;
 mod errors;
+mod throttle;
 mod tokens;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

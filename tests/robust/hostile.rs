@@ -10,12 +10,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::{
-    common::{TestApp, assert_scim_error, json_of, spawn_app, spawn_app_with, user_json},
-    oidc::Rp,
-};
-
-const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials")];
+use crate::common::{TestApp, assert_scim_error, json_of, spawn_app, spawn_app_with, user_json};
 
 /// Opens a raw connection, writes `head` and then `trickle` one byte at a time, one byte per
 /// 300 ms, and returns whatever the server answered before it closed the connection (a
@@ -148,32 +143,4 @@ async fn filters_built_to_exhaust_the_database_are_answered_or_refused_never_a_5
         json_of(app.get(&format!("/Users/{id}")).await).await["userName"],
         "needle"
     );
-}
-
-#[tokio::test]
-async fn the_token_endpoint_is_rate_limited_per_client_with_retry_after() {
-    let app = spawn_app_with(|c| c.client_requests_per_minute = 5).await;
-    let rp: Rp = app
-        .register_client(json!({"grant_types": ["client_credentials"]}))
-        .await;
-    for _ in 0..5 {
-        let res = app.token_request(&rp, CLIENT_CREDENTIALS).await;
-        assert_eq!(res.status(), StatusCode::OK);
-    }
-    let res = app.token_request(&rp, CLIENT_CREDENTIALS).await;
-    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
-    assert!((1..=60).contains(&wait), "{wait}");
-    let body = json_of(res).await;
-    assert!(body["error"].is_string(), "{body}");
-    // Another client is not affected.
-    let other: Rp = app
-        .register_client(json!({"grant_types": ["client_credentials"]}))
-        .await;
-    let res = app.token_request(&other, CLIENT_CREDENTIALS).await;
-    assert_eq!(res.status(), StatusCode::OK);
 }

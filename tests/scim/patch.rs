@@ -253,6 +253,10 @@ async fn an_empty_password_is_refused_on_every_write_path() {
     ] {
         assert_scim_error(app.patch(&path, patch_ops(ops)).await, 400, Some("invalidValue")).await;
     }
+    // Shorter than the configured minimum (8 by default): refused the same way.
+    let short = patch_ops(json!([{"op": "replace", "path": "password", "value": "seven77"}]));
+    let body = assert_scim_error(app.patch(&path, short).await, 400, Some("invalidValue")).await;
+    assert!(body["detail"].as_str().unwrap().contains('8'), "{body}");
     assert_eq!(json_of(app.get(&path).await).await["meta"]["version"], "W/\"1\"");
 }
 

@@ -63,17 +63,23 @@ fn normalize(body: Value, require_schemas: bool) -> Result<ingest::Ingested, Sci
     ingest::normalize(body, R, require_schemas)
 }
 
-async fn hash(password: Option<String>) -> Result<Option<String>, ScimError> {
-    match password {
-        Some(p) => Ok(Some(password::hash(p).await.map_err(|e| ScimError::internal(&e))?)),
-        None => Ok(None),
+/// Checks a new password against the configured minimum length, then hashes it.
+async fn hash(state: &AppState, password: Option<String>) -> Result<Option<String>, ScimError> {
+    let Some(p) = password else { return Ok(None) };
+    let min = state.config.password_min_length;
+    if p.chars().count() < min.max(1) {
+        return Err(ScimError::invalid_value(format!(
+            "\"password\" must have at least {} characters",
+            min.max(1)
+        )));
     }
+    Ok(Some(password::hash(p).await.map_err(|e| ScimError::internal(&e))?))
 }
 
 /// RFC 7644 §3.3.
 pub async fn create(state: &AppState, actor: &Actor, body: Value) -> Result<user::Model, ScimError> {
     let (data, password) = user_data(normalize(body, true)?)?;
-    let hash = hash(password).await?;
+    let hash = hash(state, password).await?;
     Ok(state.store.users().create(actor, data, hash).await?)
 }
 
@@ -90,7 +96,7 @@ pub async fn replace(
         .as_object()
         .is_some_and(|o| o.iter().any(|(k, v)| k.eq_ignore_ascii_case("active") && !v.is_null()));
     let (mut data, password) = user_data(normalize(body, true)?)?;
-    let password = hash(password).await?.map_or(Password::Keep, Password::Set);
+    let password = hash(state, password).await?.map_or(Password::Keep, Password::Set);
     state
         .store
         .users()
@@ -114,7 +120,7 @@ pub async fn patch(
 ) -> Result<user::Model, ScimError> {
     let ops = patch::parse_request(body)?;
     // Hash a new password before taking the row lock.
-    let new_password = hash(patch::password_in(&ops)).await?;
+    let new_password = hash(state, patch::password_in(&ops)).await?;
     state
         .store
         .users()
