@@ -36,7 +36,7 @@ case "$DB" in
 esac
 
 # The per-client and login rate limits are raised: the benchmark measures throughput, not the limiter.
-SCIMITAR_CLIENT_REQUESTS_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
+SCIMITAR_CLIENT_FAILURES_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
 RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
   SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
