@@ -26,7 +26,7 @@ impl Application {
         let db = crate::db::connect(&config.database_url, config.db_max_connections).await?;
         Migrator::up(&db, None).await?;
         crate::db::checkpoint_in_background(db.clone());
-        let store = Store::new(db);
+        let store = Store::new(db).with_access_ttl(config.access_token_ttl);
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
         let reload = std::time::Duration::from_secs(config.keys_reload_seconds);

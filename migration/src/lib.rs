@@ -10,6 +10,7 @@ mod m20261124_000005_stateless_access_tokens;
 mod m20261124_000006_trigram_indexes;
 mod m20261130_000007_unique_group_names;
 mod m20261130_000008_rate_limits;
+mod m20261130_000009_grants_by_user;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_trigram_indexes::Migration),
             Box::new(m20261130_000007_unique_group_names::Migration),
             Box::new(m20261130_000008_rate_limits::Migration),
+            Box::new(m20261130_000009_grants_by_user::Migration),
         ]
     }
 }

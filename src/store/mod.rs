@@ -79,6 +79,8 @@ pub struct Store {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group committer for independent batches (see [`Store::write_batch`]).
     committer: Option<commit::Committer>,
+    /// The longest an access token lives: how long a revoked token family stays listed.
+    access_ttl: chrono::Duration,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it ends.
@@ -112,7 +114,19 @@ impl Store {
             tokens: Default::default(),
             writer,
             committer,
+            access_ttl: chrono::Duration::days(1),
         }
+    }
+
+    /// Sets the access-token lifetime (revocations are kept that long).
+    pub fn with_access_ttl(mut self, seconds: i64) -> Self {
+        self.access_ttl = chrono::Duration::seconds(seconds.max(1));
+        self
+    }
+
+    /// When every access token issued now has expired.
+    pub(crate) fn access_expiry(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now() + self.access_ttl
     }
 
     /// Commits a batch of writes that needs no reads. On SQLite it joins the group commit

@@ -45,6 +45,25 @@ pub struct Users<'a> {
     pub(super) store: &'a Store,
 }
 
+/// Ends the user's sign-ins (sessions, codes, refresh tokens, token families) and describes
+/// it for the audit log.
+/// (`None` when there was nothing to end).
+async fn ended_event(
+    id: Uuid,
+    reason: &str,
+    tx: &impl sea_orm::ConnectionTrait,
+    access_expiry: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Event>, StoreError> {
+    let ended = super::oidc::grants::end_user_grants(tx, id, access_expiry).await?;
+    Ok((ended != Default::default()).then(|| {
+        Event::user("user.signins_end", id).with_detail(serde_json::json!({
+            "reason": reason,
+            "sessions": ended.sessions,
+            "token_families": ended.families,
+        }))
+    }))
+}
+
 fn conflict(e: StoreError, user_name: &str) -> StoreError {
     match e {
         StoreError::Conflict(_) => StoreError::Conflict(format!("userName {user_name:?} is already taken")),
@@ -133,6 +152,7 @@ impl Users<'_> {
         row.family_name = Set(data.family_name);
         row.active = Set(data.active);
         row.doc = Set(data.doc);
+        let new_password = matches!(password, Password::Set(_));
         if let Password::Set(hash) = password {
             row.password_hash = Set(Some(hash));
         }
@@ -144,13 +164,24 @@ impl Users<'_> {
             (false, true) => "user.reactivate",
             _ => "user.update",
         };
+        let mut events = vec![Event::user(action, id)];
+        // Deactivation and a new password end every sign-in at once (a reactivation later
+        // revives none of them).
+        let reason = match (action, new_password) {
+            ("user.deactivate", _) => Some("deactivate"),
+            (_, true) => Some("password"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            events.extend(ended_event(id, reason, &*tx, self.store.access_expiry()).await?);
+        }
         let mut batch = Batch::default();
         batch.push(
             &*tx,
             &user_email::Entity::delete_many().filter(user_email::COLUMN.user_id.eq(id)),
         );
         emails_in(&mut batch, &*tx, id, data.emails);
-        audit::record_in(&mut batch, &*tx, actor, vec![Event::user(action, id)]);
+        audit::record_in(&mut batch, &*tx, actor, events);
         batch.run(&*tx).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(model)
@@ -173,6 +204,7 @@ impl Users<'_> {
             .map(|g| Event::member("member.remove", g, id))
             .collect();
         events.push(Event::user("user.delete", id).with_detail(serde_json::json!({"userName": cur.user_name})));
+        events.extend(ended_event(id, "delete", &*tx, self.store.access_expiry()).await?);
         audit::record(&*tx, actor, events).await?;
         user_email::Entity::delete_many()
             .filter(user_email::COLUMN.user_id.eq(id))

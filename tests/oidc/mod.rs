@@ -1,6 +1,7 @@
 //! OpenID Connect provider: the code flow driven by the `openidconnect` crate, plus raw
 //! HTTP for the negative cases.
 mod code_flow;
+mod deprovision;
 mod errors;
 mod throttle;
 mod tokens;

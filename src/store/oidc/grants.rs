@@ -182,6 +182,72 @@ fn family_revocation(db: &impl ConnectionTrait, family_id: Uuid, access_expiry: 
     batch
 }
 
+/// What ending a user's sign-ins revoked.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Ended {
+    pub sessions: u64,
+    pub families: u64,
+}
+
+/// Ends everything a user signed in to, inside `tx`: login sessions are deleted, unredeemed
+/// codes burnt, refresh tokens revoked, and every token family of the user listed as revoked
+/// until `access_expiry` (its access tokens die with it, and nothing revives when the user is
+/// reactivated). Called when a user is deactivated, deleted or given a new password.
+pub(crate) async fn end_user_grants(
+    tx: &impl ConnectionTrait,
+    user_id: Uuid,
+    access_expiry: DateTime<Utc>,
+) -> Result<Ended, sea_orm::DbErr> {
+    let mut families: Vec<Uuid> = refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::FamilyId)
+        .filter(refresh_token::COLUMN.user_id.eq(user_id))
+        .filter(refresh_token::COLUMN.revoked.eq(false))
+        .distinct()
+        .into_tuple()
+        .all(tx)
+        .await?;
+    // Codes redeemed recently started families whose access tokens may still be alive, with
+    // or without a refresh token.
+    let from_codes: Vec<Option<Uuid>> = auth_code::Entity::find()
+        .select_only()
+        .column(auth_code::Column::FamilyId)
+        .filter(auth_code::COLUMN.user_id.eq(user_id))
+        .filter(auth_code::COLUMN.family_id.is_not_null())
+        .into_tuple()
+        .all(tx)
+        .await?;
+    families.extend(from_codes.into_iter().flatten());
+    families.sort();
+    families.dedup();
+    let mut batch = Batch::default();
+    batch.push(
+        tx,
+        &refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+            .filter(refresh_token::COLUMN.user_id.eq(user_id)),
+    );
+    batch.push(
+        tx,
+        &auth_code::Entity::update_many()
+            .col_expr(auth_code::Column::Used, Expr::value(true))
+            .filter(auth_code::COLUMN.user_id.eq(user_id)),
+    );
+    for family in &families {
+        revocation_in(&mut batch, tx, *family, access_expiry);
+    }
+    batch.run(tx).await?;
+    let sessions = login_session::Entity::delete_many()
+        .filter(login_session::COLUMN.user_id.eq(user_id))
+        .exec(tx)
+        .await?
+        .rows_affected;
+    Ok(Ended {
+        sessions,
+        families: families.len() as u64,
+    })
+}
+
 /// Adds to `batch`: list `id` (a `jti` or a family) as revoked until `expires_at`, and
 /// forget revocations whose tokens have all expired.
 fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) {
