@@ -85,6 +85,21 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_TRUSTED_PROXIES", default_value = "", value_parser = crate::auth::source::TrustedProxies::parse)]
     pub trusted_proxies: crate::auth::source::TrustedProxies,
 
+    /// Key-encryption key for the signing keys at rest: base64 of 32 random bytes
+    /// (`openssl rand -base64 32`). Every replica needs the same one. Unset (and no key file):
+    /// signing keys are stored unencrypted, with a warning at every start.
+    #[arg(long, env = "SCIMITAR_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    pub key_encryption_key: Option<String>,
+
+    /// A file whose first line is the key-encryption key (instead of the variable).
+    #[arg(long, env = "SCIMITAR_KEY_ENCRYPTION_KEY_FILE")]
+    pub key_encryption_key_file: Option<std::path::PathBuf>,
+
+    /// The previous key-encryption key during a rotation: it only opens keys, until
+    /// `scimitar keys rewrap` has sealed them all under the current one.
+    #[arg(long, env = "SCIMITAR_PREVIOUS_KEY_ENCRYPTION_KEY", hide_env_values = true)]
+    pub previous_key_encryption_key: Option<String>,
+
     /// How often each replica re-reads the signing keys (to follow `scimitar keys rotate`).
     #[arg(long, env = "SCIMITAR_KEYS_RELOAD_SECONDS", default_value_t = 60)]
     pub keys_reload_seconds: u64,
@@ -104,6 +119,26 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configured key-encryption keys.
+    pub fn keks(&self) -> anyhow::Result<crate::oidc::keywrap::Keks> {
+        use crate::oidc::keywrap::Kek;
+        let current = match (&self.key_encryption_key, &self.key_encryption_key_file) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set SCIMITAR_KEY_ENCRYPTION_KEY or SCIMITAR_KEY_ENCRYPTION_KEY_FILE, not both")
+            }
+            (Some(k), None) => Some(Kek::parse(k).map_err(anyhow::Error::msg)?),
+            (None, Some(path)) => Some(Kek::from_file(path).map_err(anyhow::Error::msg)?),
+            (None, None) => None,
+        };
+        let previous = self
+            .previous_key_encryption_key
+            .as_deref()
+            .map(Kek::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        Ok(crate::oidc::keywrap::Keks { current, previous })
+    }
+
     /// Defaults for the given database, as if no flag or variable were set.
     pub fn with_database(database_url: impl Into<String>) -> Self {
         Config {
@@ -125,6 +160,9 @@ impl Config {
             password_verifications: 8,
             password_min_length: 8,
             trusted_proxies: Default::default(),
+            key_encryption_key: None,
+            key_encryption_key_file: None,
+            previous_key_encryption_key: None,
             keys_reload_seconds: 60,
             request_timeout_seconds: 30,
             metrics: true,

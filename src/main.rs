@@ -66,6 +66,9 @@ enum KeysCommand {
     /// Generate a new signing key (SCIMITAR_SIGNING_ALG); the previous public keys stay in
     /// the JWKS until the tokens they signed have expired.
     Rotate,
+    /// Seal every signing key under SCIMITAR_KEY_ENCRYPTION_KEY: keys stored unencrypted, or
+    /// under SCIMITAR_PREVIOUS_KEY_ENCRYPTION_KEY (a KEK rotation), are sealed again.
+    Rewrap,
 }
 
 #[derive(Subcommand)]
@@ -105,11 +108,19 @@ async fn main() -> anyhow::Result<()> {
             let alg = oidc::keys::parse_alg(&cli.config.signing_alg)?;
             // Retired keys stay published for the longest token lifetime plus a margin.
             let keep = chrono::Duration::seconds(cli.config.access_token_ttl.max(1) + 300);
-            let kid = oidc::keys::rotate(&store, alg, keep).await?;
+            let kid = oidc::keys::rotate(&store, alg, keep, &cli.config.keks()?).await?;
             println!(
                 "new signing key {kid} ({}); replicas pick it up within a minute",
                 cli.config.signing_alg
             );
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rewrap) => {
+            let store = open_store(&cli.config).await?;
+            let keks = cli.config.keks()?;
+            let n = oidc::keys::rewrap(&store, &keks).await?;
+            let id = keks.current.as_ref().map_or("", |k| k.id());
+            println!("{n} signing keys sealed under key-encryption key {id}; restart replicas with it");
             Ok(())
         }
     }
@@ -119,6 +130,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let base = app.state().issuer.clone();
     println!("Scimitar listening on {base} (SCIM base: {base}/scim/v2)");
+    if app.state().config.key_encryption_key.is_none() && app.state().config.key_encryption_key_file.is_none() {
+        // On stdout with the other start-up messages (stderr carries only the logs, which may be JSON).
+        println!(
+            "WARNING: SCIMITAR_KEY_ENCRYPTION_KEY is not set, so the OIDC signing keys are stored unencrypted.\n\
+             Set it to `openssl rand -base64 32` and run `scimitar keys rewrap` (docs/SECURITY.md)."
+        );
+    }
     if let Some(token) = &app.initial_token {
         println!("Created the first admin token (scopes: scim admin). It is shown only once:\n\n    {token}\n");
         println!("Try: curl -H 'Authorization: Bearer {token}' {base}/scim/v2/Users");

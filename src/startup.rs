@@ -30,7 +30,14 @@ impl Application {
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
         let reload = std::time::Duration::from_secs(config.keys_reload_seconds);
-        let keys = KeyRing::ensure(&store, alg, reload).await?;
+        let keks = config.keks()?;
+        if keks.current.is_none() {
+            tracing::warn!(
+                "SCIMITAR_KEY_ENCRYPTION_KEY is not set: the OIDC signing keys are stored unencrypted, \
+                 and anyone who reads the database or a backup can forge tokens (see docs/SECURITY.md)"
+            );
+        }
+        let keys = KeyRing::ensure(&store, alg, reload, Arc::new(keks)).await?;
 
         let listener = TcpListener::bind(&config.bind)?;
         let addr = listener.local_addr()?;

@@ -4,7 +4,8 @@
 //! Rotation (`scimitar keys rotate`) inserts a new key and retires the others: a retired key
 //! no longer signs but stays in the JWKS until `not_after`, when every token it signed has
 //! expired. Replicas reload the ring when they see an unknown `kid` and at least every minute.
-//! Private key material is never logged (the entity's `Debug` redacts it).
+//! Private key material is never logged (the entity's `Debug` redacts it), and is sealed
+//! under a key-encryption key when one is configured (`keywrap`).
 use std::{
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
@@ -19,6 +20,7 @@ use jsonwebtoken::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
+use super::keywrap::Keks;
 use crate::store::{Store, StoreError};
 
 /// An unknown `kid` triggers a reload at most this often (bad tokens cannot hammer the DB).
@@ -159,14 +161,15 @@ impl LoadedKey {
     }
 }
 
-fn load(row: &signing_key::Model) -> anyhow::Result<LoadedKey> {
+fn load(row: &signing_key::Model, keks: &Keks) -> anyhow::Result<LoadedKey> {
     let alg = parse_alg(&row.alg)?;
     let jwk: Jwk = serde_json::from_value(row.public_jwk.clone())?;
+    let pem = keks.open(&row.kid, &row.private_pem)?;
     Ok(LoadedKey {
         kid: row.kid.clone(),
         alg,
         retired: row.retired_at.is_some(),
-        pair: KeyPair::from_pem(alg, &row.private_pem)?,
+        pair: KeyPair::from_pem(alg, &pem)?,
         decoding: DecodingKey::from_jwk(&jwk)?,
         jwk,
     })
@@ -189,23 +192,66 @@ pub struct KeyRing {
     loaded_at: Mutex<Instant>,
     /// How often the ring is re-read to pick up another replica's rotation.
     reload_every: Duration,
+    /// The key-encryption keys that open the stored private keys.
+    keks: Arc<Keks>,
 }
 
 impl KeyRing {
-    /// Loads the keys, generating one of `alg` first if none can sign.
-    pub async fn ensure(store: &Store, alg: Algorithm, reload_every: Duration) -> anyhow::Result<KeyRing> {
+    /// Loads the keys, generating one of `alg` first if none can sign. Fails when the stored
+    /// keys are sealed under a key-encryption key this process does not have.
+    pub async fn ensure(
+        store: &Store,
+        alg: Algorithm,
+        reload_every: Duration,
+        keks: Arc<Keks>,
+    ) -> anyhow::Result<KeyRing> {
         install_crypto_provider();
         let published = store.signing_keys().published(Utc::now()).await?;
         if !published.iter().any(|k| k.retired_at.is_none()) {
-            store.signing_keys().insert(generate(alg)?).await?;
+            let key = generate(alg)?;
+            store.signing_keys().insert(sealed(key, &keks)).await?;
             tracing::info!(alg = alg_name(alg), "generated the first OIDC signing key");
         }
         let ring = KeyRing {
             keys: RwLock::new(vec![]),
             loaded_at: Mutex::new(Instant::now()),
             reload_every,
+            keks,
         };
         ring.reload(store).await?;
+        if ring.keks.current.is_some() {
+            let plain = store
+                .signing_keys()
+                .published(Utc::now())
+                .await?
+                .iter()
+                .filter(|r| !super::keywrap::is_sealed(&r.private_pem))
+                .count();
+            if plain > 0 {
+                tracing::warn!(plain, "signing keys are stored unencrypted: run `scimitar keys rewrap`");
+            }
+        }
+        if ring.signer().is_none() {
+            let rows = store.signing_keys().published(Utc::now()).await?;
+            let missing: Vec<String> = rows
+                .iter()
+                .filter_map(|r| super::keywrap::sealed_under(&r.private_pem))
+                .filter(|id| !ring.keks.all().iter().any(|k| k.id() == *id))
+                .map(str::to_owned)
+                .collect();
+            anyhow::bail!(
+                "no signing key can be used{}",
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ": they are encrypted under key-encryption key {}; set SCIMITAR_KEY_ENCRYPTION_KEY \
+                         (or SCIMITAR_PREVIOUS_KEY_ENCRYPTION_KEY) to it",
+                        missing.join(", ")
+                    )
+                }
+            );
+        }
         Ok(ring)
     }
 
@@ -214,7 +260,7 @@ impl KeyRing {
         let rows = store.signing_keys().published(Utc::now()).await?;
         let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
-            match load(row) {
+            match load(row, &self.keks) {
                 Ok(k) => keys.push(Arc::new(k)),
                 Err(e) => tracing::error!(kid = %row.kid, error = %e, "skipping an unusable signing key"),
             }
@@ -313,14 +359,41 @@ impl KeyRing {
     }
 }
 
+/// A new key's private part as it is stored: sealed under the current KEK, if there is one.
+fn sealed(mut key: signing_key::Model, keks: &Keks) -> signing_key::Model {
+    key.private_pem = keks.seal(&key.kid, &key.private_pem);
+    key
+}
+
 /// `scimitar keys rotate`: a new key signs from now on; the previous ones stay published for
 /// `keep_for` (the longest lifetime of a token they signed).
-pub async fn rotate(store: &Store, alg: Algorithm, keep_for: chrono::Duration) -> anyhow::Result<String> {
+pub async fn rotate(store: &Store, alg: Algorithm, keep_for: chrono::Duration, keks: &Keks) -> anyhow::Result<String> {
     let key = generate(alg)?;
     let kid = key.kid.clone();
     let not_after: DateTime<Utc> = key.created + keep_for;
-    store.signing_keys().rotate(key, not_after).await?;
+    store.signing_keys().rotate(sealed(key, keks), not_after).await?;
     Ok(kid)
+}
+
+/// `scimitar keys rewrap`: every stored private key (plain, or sealed under the current or
+/// the previous KEK) is sealed again under the current KEK. Returns how many were re-sealed.
+pub async fn rewrap(store: &Store, keks: &Keks) -> anyhow::Result<usize> {
+    anyhow::ensure!(
+        keks.current.is_some(),
+        "set SCIMITAR_KEY_ENCRYPTION_KEY (or its file) to the key-encryption key to seal under"
+    );
+    let mut count = 0;
+    for row in store.signing_keys().all().await? {
+        let pem = keks
+            .open(&row.kid, &row.private_pem)
+            .map_err(|e| anyhow::anyhow!("key {}: {e}", row.kid))?;
+        store
+            .signing_keys()
+            .set_private(&row.kid, &keks.seal(&row.kid, &pem))
+            .await?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// OIDC Core §3.1.3.6 `at_hash`: base64url of the left half of the access token's hash,
@@ -344,7 +417,7 @@ mod tests {
     fn every_algorithm_signs_and_its_jwk_verifies() {
         for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
             let row = generate(alg).unwrap();
-            let key = load(&row).unwrap();
+            let key = load(&row, &Keks::default()).unwrap();
             assert_eq!(key.jwk.common.key_id.as_deref(), Some(row.kid.as_str()));
             let claims = serde_json::json!({"sub": "x", "iss": "i", "exp": 4_000_000_000u64});
             let mut header = Header::new(alg);

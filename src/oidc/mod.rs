@@ -15,6 +15,7 @@ pub mod introspect;
 pub mod issue;
 pub mod jwks;
 pub mod keys;
+pub mod keywrap;
 pub mod login_page;
 pub mod ratelimit;
 pub mod register;

@@ -162,9 +162,14 @@ async fn key_rotation_signs_with_the_new_key_and_keeps_the_old_one_published() {
     let before = app.tokens_for(&rp, "alice", "openid").await;
     let old_kid = header_kid(before["id_token"].as_str().unwrap());
 
-    let new_kid = scimitar::oidc::keys::rotate(&app.store, jsonwebtoken::Algorithm::ES256, chrono::Duration::hours(1))
-        .await
-        .unwrap();
+    let new_kid = scimitar::oidc::keys::rotate(
+        &app.store,
+        jsonwebtoken::Algorithm::ES256,
+        chrono::Duration::hours(1),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let after = app.tokens_for(&rp, "alice", "openid").await;
 
     assert_eq!(header_kid(after["id_token"].as_str().unwrap()), new_kid);

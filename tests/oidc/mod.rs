@@ -3,6 +3,7 @@
 mod code_flow;
 mod deprovision;
 mod errors;
+mod keys_at_rest;
 mod throttle;
 mod tokens;
 

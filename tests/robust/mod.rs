@@ -4,5 +4,5 @@ mod concurrency;
 mod crash;
 mod hostile;
 mod metrics;
-mod process;
+pub mod process;
 mod replicas;

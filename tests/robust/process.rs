@@ -26,12 +26,17 @@ fn free_port() -> u16 {
 
 /// Runs the binary with `args` against `database_url` and waits for it to exit.
 pub fn run_cli(database_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_scimitar"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the scimitar binary")
+    run_cli_with(database_url, args, &[])
+}
+
+/// `run_cli` with extra environment variables.
+pub fn run_cli_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scimitar"));
+    cmd.args(args).env("DATABASE_URL", database_url).env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run the scimitar binary")
 }
 
 impl Server {

@@ -39,6 +39,22 @@ impl SigningKeys<'_> {
         Ok(())
     }
 
+    /// Every key row, published or not.
+    pub async fn all(&self) -> Result<Vec<signing_key::Model>, StoreError> {
+        Ok(signing_key::Entity::find().all(self.store.db()).await?)
+    }
+
+    /// Replaces the stored private part of `kid` (re-sealing under another KEK).
+    pub async fn set_private(&self, kid: &str, stored: &str) -> Result<(), StoreError> {
+        let _turn = self.store.write_turn().await;
+        signing_key::Entity::update_many()
+            .col_expr(signing_key::Column::PrivatePem, Expr::value(stored))
+            .filter(signing_key::COLUMN.kid.eq(kid))
+            .exec(self.store.db())
+            .await?;
+        Ok(())
+    }
+
     pub async fn insert(&self, key: signing_key::Model) -> Result<(), StoreError> {
         let _turn = self.store.write_turn().await;
         key.into_active_model().insert(self.store.db()).await?;
