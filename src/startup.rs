@@ -82,6 +82,9 @@ impl Application {
         let max_body = config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
+                // Browsers must not guess a content type (a JSON error rendered as HTML). The
+                // bearer-token checks answer with responses, not `Err`, so this reaches them too.
+                .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(actix_web::middleware::from_fn(ops::deadline))
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .wrap(TracingLogger::default())

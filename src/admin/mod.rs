@@ -14,7 +14,7 @@ pub mod tokens;
 
 use actix_web::{
     Error, HttpMessage, HttpResponse,
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     http::Method,
     middleware::{Next, from_fn},
@@ -62,9 +62,9 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
 async fn require_admin(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     if req.path() == "/api/v1/openapi.json" {
-        return next.call(req).await;
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
     }
     let state = req
         .app_data::<web::Data<AppState>>()
@@ -74,14 +74,16 @@ async fn require_admin(
         Method::GET | Method::HEAD => Scope::AdminRead,
         _ => Scope::Admin,
     };
-    match auth::authenticate(&state.store, req.headers()).await {
+    // A refusal is answered here (a response, not an `Err`), so app-wide headers apply to it.
+    let refused = match auth::authenticate(&state.store, req.headers()).await {
         Ok(p) if p.has(needed) => {
             req.extensions_mut().insert(p);
-            next.call(req).await
+            return next.call(req).await.map(ServiceResponse::map_into_left_body);
         }
-        Ok(_) => Err(Problem::insufficient_scope(needed).into()),
-        Err(AuthError::Missing) => Err(Problem::unauthorized("a bearer token is required").into()),
-        Err(AuthError::Invalid) => Err(Problem::unauthorized("the bearer token is not valid").into()),
-        Err(AuthError::Store(e)) => Err(Problem::from(e).into()),
-    }
+        Ok(_) => Problem::insufficient_scope(needed),
+        Err(AuthError::Missing) => Problem::unauthorized("a bearer token is required"),
+        Err(AuthError::Invalid) => Problem::unauthorized("the bearer token is not valid"),
+        Err(AuthError::Store(e)) => Problem::from(e),
+    };
+    Ok(req.error_response(refused).map_into_right_body())
 }

@@ -45,6 +45,8 @@ pub struct AuthParams {
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
     prompt: Option<String>,
+    /// OIDC Core §3.1.2.1: the longest time since the user last authenticated, in seconds.
+    max_age: Option<String>,
 }
 
 impl AuthParams {
@@ -119,6 +121,7 @@ async fn validate(state: &AppState, p: &AuthParams) -> Result<Valid, AuthzError>
         error,
         description: description.to_owned(),
         state: p.state.clone(),
+        iss: state.issuer.to_string(),
     };
     if p.response_type.as_deref() != Some("code") {
         return Err(fail(
@@ -212,17 +215,39 @@ fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, AuthzError> {
 pub async fn authorize_get_handler(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AuthzError> {
     let p: AuthParams = parse(req.query_string().as_bytes())?;
     let v = validate(&state, &p).await?;
-    let prompt = p.prompt.as_deref().unwrap_or("");
-    if prompt.split(' ').any(|w| w == "login") {
-        // fall through to the form
-    } else if let Some((user_id, auth_time)) = session_user(&state, &req).await? {
+    let prompt: Vec<&str> = p.prompt.as_deref().unwrap_or("").split(' ').collect();
+    // OIDC Core §3.1.2.1: `max_age` — a session older than that must authenticate again
+    // (`max_age=0` always); `prompt=login` always shows the form.
+    let max_age = match p.max_age.as_deref().map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(n)) if n >= 0 => Some(Duration::seconds(n)),
+        Some(_) => {
+            return Err(AuthzError::Redirect {
+                uri: v.redirect_uri,
+                error: "invalid_request",
+                description: "max_age must be a non-negative integer".into(),
+                state: v.state,
+                iss: state.issuer.to_string(),
+            });
+        }
+    };
+    let session = if prompt.contains(&"login") {
+        None
+    } else {
+        session_user(&state, &req)
+            .await?
+            .filter(|(_, auth_time)| max_age.is_none_or(|m| Utc::now() - *auth_time <= m && m > Duration::zero()))
+    };
+    if let Some((user_id, auth_time)) = session {
         return grant_code(&state, &v, user_id, auth_time).await;
-    } else if prompt.split(' ').any(|w| w == "none") {
+    }
+    if prompt.contains(&"none") {
         return Err(AuthzError::Redirect {
             uri: v.redirect_uri,
             error: "login_required",
-            description: "no login session".into(),
+            description: "the user must sign in (no login session, or one older than max_age)".into(),
             state: v.state,
+            iss: state.issuer.to_string(),
         });
     }
     let csrf = req

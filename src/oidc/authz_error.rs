@@ -12,12 +12,14 @@ use super::login_page;
 pub enum AuthzError {
     /// The client or redirect URI cannot be trusted: an HTML page.
     Page(StatusCode, String),
-    /// Back to the client (RFC 6749 §4.1.2.1).
+    /// Back to the client (RFC 6749 §4.1.2.1), with `iss` (RFC 9207: on every authorization
+    /// response, error or not, so a client can tell which server answered).
     Redirect {
         uri: String,
         error: &'static str,
         description: String,
         state: Option<String>,
+        iss: String,
     },
 }
 
@@ -39,11 +41,13 @@ impl ResponseError for AuthzError {
                 error,
                 description,
                 state,
+                iss,
             } => {
                 let pairs = [
                     ("error", Some(*error)),
                     ("error_description", Some(description)),
                     ("state", state.as_deref()),
+                    ("iss", Some(iss)),
                 ];
                 redirect(uri, &pairs)
             }

@@ -36,6 +36,8 @@ pub async fn discovery_handler(state: web::Data<AppState>) -> HttpResponse {
                 "groups", "groups_overage"
             ],
             "prompt_values_supported": ["none", "login"],
+            // RFC 9207: `iss` is on every authorization response, success or error.
+            "authorization_response_iss_parameter_supported": true,
             "claims_parameter_supported": false,
             "request_parameter_supported": false,
             "request_uri_parameter_supported": false,

@@ -20,7 +20,7 @@ pub mod users;
 
 use actix_web::{
     Error, FromRequest, HttpMessage, HttpRequest, HttpResponse,
-    body::MessageBody,
+    body::{EitherBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{StatusCode, header},
     middleware::{Next, from_fn},
@@ -56,25 +56,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Every SCIM request needs a bearer token with scope `scim`.
+/// Every SCIM request needs a bearer token with scope `scim`. A refusal is answered here (a
+/// response, not an `Err`), so the app-wide response headers apply to it.
 async fn require_scim(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered")
         .clone();
-    match auth::authenticate(&state.store, req.headers()).await {
+    let refused = match auth::authenticate(&state.store, req.headers()).await {
         Ok(p) if p.has(Scope::Scim) => {
             req.extensions_mut().insert(p);
-            next.call(req).await
+            return next.call(req).await.map(ServiceResponse::map_into_left_body);
         }
-        Ok(_) => Err(ScimError::forbidden("this token lacks the \"scim\" scope").into()),
-        Err(AuthError::Missing) => Err(ScimError::unauthorized("a bearer token is required").into()),
-        Err(AuthError::Invalid) => Err(ScimError::unauthorized("the bearer token is not valid").into()),
-        Err(AuthError::Store(e)) => Err(ScimError::from(e).into()),
-    }
+        Ok(_) => ScimError::forbidden("this token lacks the \"scim\" scope"),
+        Err(AuthError::Missing) => ScimError::unauthorized("a bearer token is required"),
+        Err(AuthError::Invalid) => ScimError::unauthorized("the bearer token is not valid"),
+        Err(AuthError::Store(e)) => ScimError::from(e),
+    };
+    Ok(req.error_response(refused).map_into_right_body())
 }
 
 /// A JSON request body: `application/scim+json` or `application/json`, size-limited (413),

@@ -1,5 +1,6 @@
 //! OpenID Connect provider: the code flow driven by the `openidconnect` crate, plus raw
 //! HTTP for the negative cases.
+mod authorize;
 mod code_flow;
 mod deprovision;
 mod errors;
