@@ -85,6 +85,11 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_TRUSTED_PROXIES", default_value = "", value_parser = crate::auth::source::TrustedProxies::parse)]
     pub trusted_proxies: crate::auth::source::TrustedProxies,
 
+    /// Refuse authorization requests that were not pushed first (RFC 9126), for every client
+    /// (a client can also require it for itself: `require_pushed_authorization_requests`).
+    #[arg(long, env = "SCIMITAR_REQUIRE_PAR", default_value_t = false)]
+    pub require_par: bool,
+
     /// Key-encryption key for the signing keys at rest: base64 of 32 random bytes
     /// (`openssl rand -base64 32`). Every replica needs the same one. Unset (and no key file):
     /// signing keys are stored unencrypted, with a warning at every start.
@@ -160,6 +165,7 @@ impl Config {
             password_verifications: 8,
             password_min_length: 8,
             trusted_proxies: Default::default(),
+            require_par: false,
             key_encryption_key: None,
             key_encryption_key_file: None,
             previous_key_encryption_key: None,

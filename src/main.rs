@@ -56,6 +56,9 @@ enum ClientCommand {
         /// Only groups whose display name starts with this go into the groups claim.
         #[arg(long)]
         groups_prefix: Option<String>,
+        /// Refuse its authorization requests unless they were pushed first (RFC 9126).
+        #[arg(long)]
+        require_par: bool,
     },
     /// List clients (never their secrets).
     List,
@@ -161,6 +164,7 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
             public,
             groups_claim,
             groups_prefix,
+            require_par,
         } => {
             let new = oidc::clients::NewClient {
                 name,
@@ -170,6 +174,7 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 grant_types: vec![],
                 groups_claim: Some(groups_claim),
                 groups_prefix,
+                require_par,
             };
             let (c, secret) = oidc::clients::create(&store, new)
                 .await

@@ -7,6 +7,7 @@ pub mod group_member;
 pub mod login_session;
 pub mod oauth_client;
 pub mod prelude;
+pub mod pushed_request;
 pub mod refresh_token;
 pub mod signing_key;
 pub mod token_revocation;

@@ -22,6 +22,8 @@ pub struct Model {
     /// Only groups whose display name starts with this prefix go into the `groups` claim.
     pub groups_prefix: Option<String>,
     pub created: DateTimeUtc,
+    /// RFC 9126 `require_pushed_authorization_requests`: plain authorization requests refused.
+    pub require_par: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -11,6 +11,7 @@ mod m20261124_000006_trigram_indexes;
 mod m20261130_000007_unique_group_names;
 mod m20261130_000008_rate_limits;
 mod m20261130_000009_grants_by_user;
+mod m20261130_000010_pushed_authorization_requests;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_unique_group_names::Migration),
             Box::new(m20261130_000008_rate_limits::Migration),
             Box::new(m20261130_000009_grants_by_user::Migration),
+            Box::new(m20261130_000010_pushed_authorization_requests::Migration),
         ]
     }
 }

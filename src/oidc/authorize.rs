@@ -34,7 +34,7 @@ const CODE_TTL: Duration = Duration::seconds(60);
 const SESSION_TTL: Duration = Duration::hours(8);
 
 /// The authorization request parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct AuthParams {
     client_id: Option<String>,
     redirect_uri: Option<String>,
@@ -47,11 +47,32 @@ pub struct AuthParams {
     prompt: Option<String>,
     /// OIDC Core §3.1.2.1: the longest time since the user last authenticated, in seconds.
     max_age: Option<String>,
+    /// RFC 9126: the parameters were pushed beforehand and are found by this reference.
+    #[serde(skip_serializing)]
+    request_uri: Option<String>,
 }
 
 impl AuthParams {
-    /// The parameters to echo as hidden inputs of the login form.
+    pub(super) fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// A pushed request is the authenticated client's, whether or not it named itself.
+    pub(super) fn set_client_id(&mut self, id: &str) {
+        self.client_id = Some(id.to_owned());
+    }
+
+    /// Does it refer to a pushed request (`request_uri`)?
+    pub(super) fn names_request_uri(&self) -> bool {
+        self.request_uri.is_some()
+    }
+
+    /// The parameters to echo as hidden inputs of the login form (for a pushed request, only
+    /// its reference: the form's POST finds the pushed parameters again).
     fn hidden(&self) -> Vec<(&'static str, String)> {
+        if let (Some(id), Some(uri)) = (&self.client_id, &self.request_uri) {
+            return vec![("client_id", id.clone()), ("request_uri", uri.clone())];
+        }
         let fields = [
             ("client_id", &self.client_id),
             ("redirect_uri", &self.redirect_uri),
@@ -83,8 +104,10 @@ struct LoginForm {
 }
 
 /// A request whose client, redirect URI, scope and PKCE parameters are valid.
-struct Valid {
-    client: oauth_client::Model,
+pub(super) struct Valid {
+    pub(super) client: oauth_client::Model,
+    /// The SHA-256 of the `request_uri` it was pushed under (RFC 9126), if it was.
+    pushed: Option<String>,
     redirect_uri: String,
     scopes: Scopes,
     state: Option<String>,
@@ -97,7 +120,33 @@ pub fn pkce_shaped(s: &str) -> bool {
     (43..=128).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
-async fn validate(state: &AppState, p: &AuthParams) -> Result<Valid, AuthzError> {
+/// For a request that names a pushed one (`request_uri`), the pushed parameters (with the
+/// reference kept); other requests as they are.
+async fn resolve(state: &AppState, p: AuthParams) -> Result<AuthParams, AuthzError> {
+    let Some(uri) = p.request_uri.clone() else {
+        return Ok(p);
+    };
+    let page = |m: &str| AuthzError::Page(StatusCode::BAD_REQUEST, m.to_owned());
+    let pushed = state
+        .store
+        .grants()
+        .pushed(&tokens::hash(&uri))
+        .await?
+        .ok_or_else(|| page("The sign-in request expired. Go back to the application and start again."))?;
+    // RFC 9126 §4: the request_uri is bound to the client that pushed it.
+    if p.client_id.as_deref() != Some(pushed.client_id.as_str()) {
+        return Err(page("The sign-in request belongs to another application."));
+    }
+    let mut params: AuthParams = serde_json::from_value(pushed.params)
+        .map_err(|_| page("The sign-in request is damaged. Go back to the application and start again."))?;
+    params.client_id = Some(pushed.client_id);
+    params.request_uri = Some(uri);
+    Ok(params)
+}
+
+/// Validates an authorization request (after `resolve`). `pushing`: it is being pushed now
+/// (RFC 9126), so it may be one that must be pushed.
+pub(super) async fn validate(state: &AppState, p: &AuthParams, pushing: bool) -> Result<Valid, AuthzError> {
     let page = |m: &str| AuthzError::Page(StatusCode::BAD_REQUEST, m.to_owned());
     let client_id = p
         .client_id
@@ -149,8 +198,17 @@ async fn validate(state: &AppState, p: &AuthParams) -> Result<Valid, AuthzError>
         (Some(_), Some("S256")) => return Err(fail("invalid_request", "malformed code_challenge")),
         (Some(_), _) => return Err(fail("invalid_request", "code_challenge_method must be S256")),
     };
+    let pushed = p.request_uri.as_deref().map(tokens::hash);
+    // RFC 9126 §5: a client (or a server) that requires pushed requests gets no other kind.
+    if pushed.is_none() && !pushing && (client.require_par || state.config.require_par) {
+        return Err(fail(
+            "invalid_request",
+            "authorization requests must be pushed first (RFC 9126, pushed_authorization_request_endpoint)",
+        ));
+    }
     Ok(Valid {
         client,
+        pushed,
         redirect_uri: redirect_uri.clone(),
         scopes,
         state: p.state.clone(),
@@ -184,6 +242,10 @@ async fn grant_code(
             family_id: None,
         })
         .await?;
+    // A pushed request gives one code (RFC 9126 §4: a request_uri is used once).
+    if let Some(hash) = &v.pushed {
+        state.store.grants().delete_pushed(hash).await?;
+    }
     let pairs = [
         ("code", Some(code.as_str())),
         ("state", v.state.as_deref()),
@@ -205,7 +267,7 @@ async fn session_user(state: &AppState, req: &HttpRequest) -> Result<Option<(Uui
         .then_some((s.user_id, s.auth_time)))
 }
 
-fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, AuthzError> {
+pub(super) fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, AuthzError> {
     serde_urlencoded::from_bytes(raw)
         .map_err(|_| AuthzError::Page(StatusCode::BAD_REQUEST, "The request parameters are malformed.".into()))
 }
@@ -214,7 +276,8 @@ fn parse<'a, T: Deserialize<'a>>(raw: &'a [u8]) -> Result<T, AuthzError> {
 /// session exists (unless `prompt=login`).
 pub async fn authorize_get_handler(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AuthzError> {
     let p: AuthParams = parse(req.query_string().as_bytes())?;
-    let v = validate(&state, &p).await?;
+    let p = resolve(&state, p).await?;
+    let v = validate(&state, &p, false).await?;
     let prompt: Vec<&str> = p.prompt.as_deref().unwrap_or("").split(' ').collect();
     // OIDC Core §3.1.2.1: `max_age` — a session older than that must authenticate again
     // (`max_age=0` always); `prompt=login` always shows the form.
@@ -273,8 +336,9 @@ pub async fn authorize_post_handler(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AuthzError> {
-    let form: LoginForm = parse(&body)?;
-    let v = validate(&state, &form.params).await?;
+    let mut form: LoginForm = parse(&body)?;
+    form.params = resolve(&state, form.params).await?;
+    let v = validate(&state, &form.params, false).await?;
     let cookie_csrf = req
         .cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())

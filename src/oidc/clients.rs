@@ -20,6 +20,8 @@ pub struct NewClient {
     /// `names` (default) or `ids`.
     pub groups_claim: Option<String>,
     pub groups_prefix: Option<String>,
+    /// RFC 9126 `require_pushed_authorization_requests`.
+    pub require_par: bool,
 }
 
 /// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2).
@@ -85,6 +87,7 @@ pub async fn create(store: &Store, c: NewClient) -> Result<(oauth_client::Model,
         groups_claim,
         groups_prefix: c.groups_prefix.filter(|p| !p.is_empty()),
         created: Utc::now(),
+        require_par: c.require_par,
     };
     let client = store.clients().insert(client).await?;
     Ok((client, secret))

@@ -20,6 +20,8 @@ pub async fn discovery_handler(state: web::Data<AppState>) -> HttpResponse {
             "introspection_endpoint": format!("{iss}{INTROSPECT_PATH}"),
             "revocation_endpoint": format!("{iss}{REVOKE_PATH}"),
             "end_session_endpoint": format!("{iss}{END_SESSION_PATH}"),
+            "pushed_authorization_request_endpoint": format!("{iss}{PAR_PATH}"),
+            "require_pushed_authorization_requests": state.config.require_par,
             "scopes_supported": SUPPORTED_SCOPES,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],

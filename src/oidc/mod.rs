@@ -17,6 +17,7 @@ pub mod jwks;
 pub mod keys;
 pub mod keywrap;
 pub mod login_page;
+pub mod par;
 pub mod ratelimit;
 pub mod register;
 pub mod revoke;
@@ -35,6 +36,7 @@ pub const REGISTER_PATH: &str = "/oauth2/register";
 pub const INTROSPECT_PATH: &str = "/oauth2/introspect";
 pub const REVOKE_PATH: &str = "/oauth2/revoke";
 pub const END_SESSION_PATH: &str = "/oauth2/logout";
+pub const PAR_PATH: &str = "/oauth2/par";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -50,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(AUTHORIZE_PATH, web::get().to(authorize::authorize_get_handler))
     .route(AUTHORIZE_PATH, web::post().to(authorize::authorize_post_handler))
     .route(TOKEN_PATH, web::post().to(token::token_handler))
+    .route(PAR_PATH, web::post().to(par::par_handler))
     .route(USERINFO_PATH, web::get().to(userinfo::userinfo_handler))
     .route(USERINFO_PATH, web::post().to(userinfo::userinfo_handler))
     .route(INTROSPECT_PATH, web::post().to(introspect::introspect_handler))

@@ -1,5 +1,6 @@
 //! `POST registration_endpoint` (RFC 7591), authorized by a bearer token with scope `admin`.
-//! Extension metadata: `groups_claim` (`names` | `ids`) and `groups_prefix`.
+//! Extension metadata: `groups_claim` (`names` | `ids`) and `groups_prefix`; RFC 9126's
+//! `require_pushed_authorization_requests`.
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -26,6 +27,8 @@ struct RegistrationRequest {
     response_types: Option<Vec<String>>,
     groups_claim: Option<String>,
     groups_prefix: Option<String>,
+    #[serde(default)]
+    require_pushed_authorization_requests: bool,
 }
 
 pub async fn register_handler(
@@ -69,6 +72,7 @@ pub async fn register_handler(
         grant_types: r.grant_types,
         groups_claim: r.groups_claim,
         groups_prefix: r.groups_prefix,
+        require_par: r.require_pushed_authorization_requests,
     };
     let (c, secret) = clients::create(&state.store, new).await?;
     let mut body = json!({
@@ -82,6 +86,7 @@ pub async fn register_handler(
         "token_endpoint_auth_method": r.token_endpoint_auth_method.as_deref().unwrap_or(if public { "none" } else { "client_secret_basic" }),
         "groups_claim": c.groups_claim,
         "groups_prefix": c.groups_prefix,
+        "require_pushed_authorization_requests": c.require_par,
     });
     if let Some(secret) = secret {
         body["client_secret"] = json!(secret);

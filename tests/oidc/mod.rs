@@ -5,6 +5,7 @@ mod code_flow;
 mod deprovision;
 mod errors;
 mod keys_at_rest;
+mod par;
 mod throttle;
 mod tokens;
 

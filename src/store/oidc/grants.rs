@@ -2,7 +2,7 @@
 //! SHA-256 of the secret (the secret itself is never stored); single-use transitions run
 //! in a write transaction with the row locked, so two concurrent redemptions cannot both win.
 use chrono::{DateTime, Utc};
-use entity::{auth_code, login_session, refresh_token, token_revocation, user_email};
+use entity::{auth_code, login_session, pushed_request, refresh_token, token_revocation, user_email};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::Expr,
@@ -261,6 +261,41 @@ fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires
     };
     // Already listed: the first revocation covers every token (none is issued after it).
     batch.push(db, &token_revocation::Entity::insert(row).on_conflict_do_nothing());
+}
+
+impl Grants<'_> {
+    /// Stores a pushed authorization request (and forgets the expired ones).
+    pub async fn insert_pushed(&self, row: pushed_request::Model) -> Result<(), StoreError> {
+        let db = self.store.db();
+        let mut batch = Batch::default();
+        batch.push(
+            db,
+            &pushed_request::Entity::delete_many().filter(pushed_request::COLUMN.expires_at.lt(Utc::now())),
+        );
+        batch.push(
+            db,
+            &pushed_request::Entity::insert(pushed_request::ActiveModel::from(row)),
+        );
+        Ok(self.store.write_batch(batch).await?)
+    }
+
+    /// A pushed request that has not expired.
+    pub async fn pushed(&self, request_uri_hash: &str) -> Result<Option<pushed_request::Model>, StoreError> {
+        let row = pushed_request::Entity::find_by_id(request_uri_hash.to_owned())
+            .one(self.store.db())
+            .await?;
+        Ok(row.filter(|r| r.expires_at > Utc::now()))
+    }
+
+    /// Forgets a pushed request (it is used once: when its code is issued).
+    pub async fn delete_pushed(&self, request_uri_hash: &str) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.push(
+            self.store.db(),
+            &pushed_request::Entity::delete_by_id(request_uri_hash.to_owned()),
+        );
+        Ok(self.store.write_batch(batch).await?)
+    }
 }
 
 impl Grants<'_> {
