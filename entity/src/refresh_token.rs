@@ -17,6 +17,8 @@ pub struct Model {
     /// Already exchanged for a new one: presenting it again revokes the family.
     pub used: bool,
     pub revoked: bool,
+    /// DPoP (RFC 9449): the thumbprint of the key a public client's refresh token is bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -12,6 +12,7 @@ mod m20261130_000007_unique_group_names;
 mod m20261130_000008_rate_limits;
 mod m20261130_000009_grants_by_user;
 mod m20261130_000010_pushed_authorization_requests;
+mod m20261130_000011_dpop;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_rate_limits::Migration),
             Box::new(m20261130_000009_grants_by_user::Migration),
             Box::new(m20261130_000010_pushed_authorization_requests::Migration),
+            Box::new(m20261130_000011_dpop::Migration),
         ]
     }
 }

@@ -32,6 +32,7 @@ pub async fn discovery_handler(state: web::Data<AppState>) -> HttpResponse {
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],
+            "dpop_signing_alg_values_supported": super::dpop::ALGORITHMS,
             "claims_supported": [
                 "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp",
                 "name", "given_name", "family_name", "preferred_username", "email", "email_verified",

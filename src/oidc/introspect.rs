@@ -38,10 +38,15 @@ pub async fn introspect_handler(
 async fn describe(state: &AppState, token: &str) -> Result<Value, OAuthError> {
     let (mut body, user_id, client_id, scope) = if let Some(live) = access::live_access_token(state, token).await? {
         let c = live.claims;
-        let body = json!({
+        let mut body = json!({
             "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
             "sub": c.sub, "aud": c.aud, "iss": c.iss, "exp": c.exp, "iat": c.iat, "jti": c.jti,
         });
+        // RFC 9449 §6.2: a resource server learns the binding and checks the proof itself.
+        if let Some(cnf) = &c.cnf {
+            body["token_type"] = json!("DPoP");
+            body["cnf"] = json!({"jkt": cnf.jkt});
+        }
         (body, live.user_id, c.client_id, c.scope)
     } else if let Some(row) = access::live_refresh_token(state, token).await? {
         let body = json!({

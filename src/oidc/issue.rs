@@ -31,6 +31,15 @@ pub struct AccessClaims {
     /// Absent from client-credentials tokens.
     #[serde(default, rename = "grant_id", skip_serializing_if = "Option::is_none")]
     pub family: Option<Uuid>,
+    /// RFC 9449 §6: the key a DPoP-bound token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// `cnf` (RFC 7800): `jkt`, the RFC 7638 thumbprint of the client's DPoP key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Confirmation {
+    pub jkt: String,
 }
 
 /// Who the tokens are for.
@@ -47,12 +56,15 @@ pub enum Grantee<'a> {
     Client,
 }
 
-/// Issues the tokens and returns the RFC 6749 §5.1 response body.
+/// Issues the tokens and returns the RFC 6749 §5.1 response body. `dpop`: the thumbprint of
+/// the key the request proved (RFC 9449): the access token is bound to it, and so is a public
+/// client's refresh token.
 pub async fn issue(
     state: &AppState,
     client: &oauth_client::Model,
     scopes: &Scopes,
     grantee: Grantee<'_>,
+    dpop: Option<&str>,
 ) -> Result<Value, OAuthError> {
     state.keys.refresh_if_stale(&state.store).await;
     let now = Utc::now();
@@ -72,12 +84,13 @@ pub async fn issue(
         exp: exp.timestamp(),
         jti: Uuid::now_v7(),
         family,
+        cnf: dpop.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
     };
     let (access, alg) = state.keys.sign("at+jwt", &at)?;
 
     let mut body = json!({
         "access_token": access,
-        "token_type": "Bearer",
+        "token_type": if dpop.is_some() { "DPoP" } else { "Bearer" },
         "expires_in": ttl,
     });
     if !at.scope.is_empty() {
@@ -126,6 +139,8 @@ pub async fn issue(
                 expires_at: now + Duration::seconds(state.config.refresh_token_ttl.max(1)),
                 used: false,
                 revoked: false,
+                // §5: refresh tokens of confidential clients are bound by client authentication.
+                dpop_jkt: dpop.filter(|_| client.public).map(str::to_owned),
             })
             .await?;
         body["refresh_token"] = json!(secret);

@@ -40,10 +40,14 @@ pub async fn token_handler(
             "this client may not use {grant}"
         )));
     }
+    // RFC 9449: a DPoP proof binds the tokens to the client's key.
+    let htu = format!("{}{}", state.issuer, super::TOKEN_PATH);
+    let proof = super::dpop::verify(&state, &req, &htu, None, actix_web::http::StatusCode::BAD_REQUEST).await?;
+    let dpop = proof.as_ref().map(|p| p.jkt.as_str());
     let body = match grant {
-        "authorization_code" => grants::authorization_code::exchange(&state, &client, &form).await?,
-        "refresh_token" => grants::refresh_token::exchange(&state, &client, &form).await?,
-        "client_credentials" => grants::client_credentials::exchange(&state, &client, &form).await?,
+        "authorization_code" => grants::authorization_code::exchange(&state, &client, &form, dpop).await?,
+        "refresh_token" => grants::refresh_token::exchange(&state, &client, &form, dpop).await?,
+        "client_credentials" => grants::client_credentials::exchange(&state, &client, &form, dpop).await?,
         _ => return Err(OAuthError::unsupported_grant_type("unsupported grant_type")),
     };
     state.metrics.token_issued(grant_name(grant));

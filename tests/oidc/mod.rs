@@ -3,6 +3,7 @@
 mod authorize;
 mod code_flow;
 mod deprovision;
+mod dpop;
 mod errors;
 mod keys_at_rest;
 mod par;

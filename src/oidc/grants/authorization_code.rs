@@ -27,7 +27,12 @@ fn s256(verifier: &str) -> String {
     ))
 }
 
-pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &TokenForm) -> Result<Value, OAuthError> {
+pub async fn exchange(
+    state: &AppState,
+    client: &oauth_client::Model,
+    form: &TokenForm,
+    dpop: Option<&str>,
+) -> Result<Value, OAuthError> {
     let code = form
         .code
         .as_deref()
@@ -81,7 +86,7 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         auth_time: row.auth_time,
         nonce: row.nonce.as_deref(),
     };
-    issue(state, client, &Scopes::parse(&row.scope), grantee).await
+    issue(state, client, &Scopes::parse(&row.scope), grantee, dpop).await
 }
 
 #[cfg(test)]

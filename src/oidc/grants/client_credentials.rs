@@ -13,12 +13,17 @@ use crate::{
     },
 };
 
-pub async fn exchange(state: &AppState, client: &oauth_client::Model, _form: &TokenForm) -> Result<Value, OAuthError> {
+pub async fn exchange(
+    state: &AppState,
+    client: &oauth_client::Model,
+    _form: &TokenForm,
+    dpop: Option<&str>,
+) -> Result<Value, OAuthError> {
     if client.public {
         return Err(OAuthError::unauthorized_client(
             "public clients cannot use client_credentials",
         ));
     }
     // User scopes (openid, profile, …) mean nothing without a user: none are granted.
-    issue(state, client, &Scopes::default(), Grantee::Client).await
+    issue(state, client, &Scopes::default(), Grantee::Client, dpop).await
 }

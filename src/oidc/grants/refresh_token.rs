@@ -18,12 +18,28 @@ use crate::{
     store::oidc::grants::Redeemed,
 };
 
-pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &TokenForm) -> Result<Value, OAuthError> {
+pub async fn exchange(
+    state: &AppState,
+    client: &oauth_client::Model,
+    form: &TokenForm,
+    dpop: Option<&str>,
+) -> Result<Value, OAuthError> {
     let presented = form
         .refresh_token
         .as_deref()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    // RFC 9449 §5: a bound refresh token needs a proof from its key; checked before it is
+    // redeemed, so a thief without the key cannot even burn it.
+    if let Some(row) = state.store.grants().get_refresh(&tokens::hash(presented)).await?
+        && let Some(bound) = &row.dpop_jkt
+        && dpop != Some(bound.as_str())
+    {
+        return Err(crate::oidc::dpop::invalid(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "this refresh token is bound to a DPoP key: send a proof made with it",
+        ));
+    }
     let row = match state
         .store
         .grants()
@@ -80,5 +96,5 @@ pub async fn exchange(state: &AppState, client: &oauth_client::Model, form: &Tok
         auth_time: row.auth_time,
         nonce: None,
     };
-    issue(state, client, &scopes, grantee).await
+    issue(state, client, &scopes, grantee, dpop).await
 }

@@ -264,6 +264,30 @@ fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires
 }
 
 impl Grants<'_> {
+    /// Records a DPoP proof id; `false` when it was seen before (a replay). Expired ids are
+    /// forgotten on the way.
+    pub async fn first_dpop_use(&self, id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        use sea_orm::{Statement, Value as DbValue};
+        let backend = self.store.backend();
+        let db = self.store.db();
+        let _turn = self.store.write_turn().await;
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM dpop_proofs WHERE expires_at < $1",
+            vec![DbValue::from(Utc::now())],
+        ))
+        .await?;
+        let inserted = db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO dpop_proofs (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                vec![DbValue::from(id.to_owned()), DbValue::from(keep_until)],
+            ))
+            .await?
+            .rows_affected();
+        Ok(inserted == 1)
+    }
+
     /// Stores a pushed authorization request (and forgets the expired ones).
     pub async fn insert_pushed(&self, row: pushed_request::Model) -> Result<(), StoreError> {
         let db = self.store.db();
