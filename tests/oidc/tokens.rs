@@ -241,3 +241,46 @@ async fn signing_in_records_the_last_login_shown_by_the_admin_api() {
     let after = json_of(app.admin("GET", "/users/lastlogin", None).await).await;
     assert!(after["last_login"].is_string(), "{after}");
 }
+
+#[tokio::test]
+async fn a_code_presented_by_the_wrong_client_or_verifier_is_not_spent() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let thief = app.register_client(json!({})).await;
+    let (verifier, challenge) = pkce();
+    let res = app
+        .login(
+            &browser(),
+            &app.authorize_url(&rp, "openid", &challenge),
+            "alice",
+            PASSWORD,
+        )
+        .await;
+    let code = query_param(&res, "code").expect("code");
+    let exchange = |who: &Rp, verifier: &str| {
+        let form = [
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("code_verifier", verifier.to_owned()),
+        ];
+        let req = app
+            .client
+            .post(app.url("/oauth2/token"))
+            .basic_auth(&who.client_id, who.secret.as_deref())
+            .form(&form);
+        async move { req.send().await.unwrap() }
+    };
+    // Another client, and the right client with a wrong verifier: refused …
+    let res = exchange(&thief, &verifier).await;
+    assert_eq!(json_of(res).await["error"], "invalid_grant");
+    let res = exchange(&rp, &pkce().0).await;
+    assert_eq!(json_of(res).await["error"], "invalid_grant");
+    // … and the code is still good for its client.
+    let res = exchange(&rp, &verifier).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(json_of(res).await["id_token"].is_string());
+    // Spent now: a second use is refused.
+    assert_eq!(json_of(exchange(&rp, &verifier).await).await["error"], "invalid_grant");
+}

@@ -1,6 +1,6 @@
 //! `grant_type=authorization_code` (RFC 6749 §4.1.3) with PKCE S256 (RFC 7636 §4.6).
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use entity::oauth_client;
+use entity::{auth_code, oauth_client};
 use serde_json::Value;
 
 use crate::{
@@ -38,10 +38,29 @@ pub async fn exchange(
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    // The binding is checked before the code is spent (inside the redemption's transaction).
+    let check = |row: &auth_code::Model| -> Result<(), OAuthError> {
+        if row.client_id != client.client_id {
+            return Err(OAuthError::invalid_grant("the code was issued to another client"));
+        }
+        if form.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        match (&row.code_challenge, form.code_verifier.as_deref()) {
+            (Some(challenge), Some(verifier)) if pkce_shaped(verifier) && ct_eq(challenge, &s256(verifier)) => Ok(()),
+            (Some(_), Some(_)) => Err(OAuthError::invalid_grant("the PKCE code_verifier does not match")),
+            (Some(_), None) => Err(OAuthError::invalid_grant("code_verifier is required")),
+            (None, Some(_)) => Err(OAuthError::invalid_grant("no code_challenge was sent for this code")),
+            (None, None) if client.public => Err(OAuthError::invalid_grant("public clients must use PKCE")),
+            (None, None) => Ok(()),
+        }
+    };
     let row = match state
         .store
         .grants()
-        .redeem_code(&tokens::hash(code), access::access_expiry(state))
+        .redeem_code(&tokens::hash(code), access::access_expiry(state), check)
         .await?
     {
         Redeemed::Fresh(row) => row,
@@ -52,22 +71,6 @@ pub async fn exchange(
             ));
         }
     };
-    if row.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the code was issued to another client"));
-    }
-    if form.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the authorization request",
-        ));
-    }
-    match (&row.code_challenge, form.code_verifier.as_deref()) {
-        (Some(challenge), Some(verifier)) if pkce_shaped(verifier) && ct_eq(challenge, &s256(verifier)) => {}
-        (Some(_), Some(_)) => return Err(OAuthError::invalid_grant("the PKCE code_verifier does not match")),
-        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is required")),
-        (None, Some(_)) => return Err(OAuthError::invalid_grant("no code_challenge was sent for this code")),
-        (None, None) if client.public => return Err(OAuthError::invalid_grant("public clients must use PKCE")),
-        (None, None) => {}
-    }
     let family = row
         .family_id
         .ok_or_else(|| OAuthError::server_error("redeemed code without a family"))?;

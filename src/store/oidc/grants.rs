@@ -33,36 +33,44 @@ impl Grants<'_> {
         Ok(())
     }
 
-    /// Marks the code used and binds it to a new token family. A replayed code revokes the
-    /// family issued from it (RFC 6749 §4.1.2), its access tokens until `access_expiry`.
-    pub async fn redeem_code(
+    /// Marks the code used and binds it to a new token family — only once `check` (the
+    /// client, redirect URI and PKCE binding) accepts it: a code presented by the wrong client
+    /// stays usable by the right one. A replayed code revokes the family issued from it
+    /// (RFC 6749 §4.1.2), its access tokens until `access_expiry`.
+    pub async fn redeem_code<E: From<StoreError>>(
         &self,
         code_hash: &str,
         access_expiry: DateTime<Utc>,
-    ) -> Result<Redeemed<auth_code::Model>, StoreError> {
+        check: impl FnOnce(&auth_code::Model) -> Result<(), E>,
+    ) -> Result<Redeemed<auth_code::Model>, E> {
         let tx = self.store.write_tx().await?;
         let Some(row) = auth_code::Entity::find_by_id(code_hash.to_owned())
             .lock_exclusive()
             .one(&*tx)
-            .await?
+            .await
+            .map_err(StoreError::from)?
         else {
             return Ok(Redeemed::Invalid);
         };
         if row.used {
             if let Some(family) = row.family_id {
-                family_revocation(&*tx, family, access_expiry).run(&*tx).await?;
+                family_revocation(&*tx, family, access_expiry)
+                    .run(&*tx)
+                    .await
+                    .map_err(StoreError::from)?;
             }
-            tx.commit().await?;
+            tx.commit().await.map_err(StoreError::from)?;
             return Ok(Redeemed::Replayed);
         }
         if row.expires_at <= Utc::now() {
             return Ok(Redeemed::Invalid);
         }
+        check(&row)?;
         let mut active = row.clone().into_active_model();
         active.used = Set(true);
         active.family_id = Set(Some(Uuid::now_v7()));
-        let row = active.update(&*tx).await?;
-        tx.commit().await?;
+        let row = active.update(&*tx).await.map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(Redeemed::Fresh(row))
     }
 
