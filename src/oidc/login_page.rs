@@ -27,6 +27,18 @@ struct MessagePage<'a> {
     text: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct LogoutConfirm<'a> {
+    client_name: Option<&'a str>,
+    params: &'a [(&'static str, String)],
+}
+
+/// "Sign out?" with a button that posts the logout request back (`confirm=yes`).
+pub fn logout_confirmation(client_name: Option<&str>, params: &[(&'static str, String)]) -> HttpResponse {
+    html(StatusCode::OK, LogoutConfirm { client_name, params }.render())
+}
+
 fn html(status: StatusCode, body: Result<String, askama::Error>) -> HttpResponse {
     match body {
         Ok(body) => HttpResponse::build(status)

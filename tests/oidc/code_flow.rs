@@ -209,12 +209,28 @@ async fn a_login_session_skips_the_form_until_end_session() {
     let again = b.get(&url).send().await.unwrap();
     assert!(query_param(&again, "code").is_some());
 
-    // End session with a registered post_logout_redirect_uri.
+    // End session with a registered post_logout_redirect_uri: without an id_token_hint the
+    // user confirms first (a link from elsewhere signs nobody out) …
     let q = format!(
         "client_id={}&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fbye&state=s1",
         rp.client_id
     );
-    let out = b.get(app.url(&format!("/oauth2/logout?{q}"))).send().await.unwrap();
+    let ask = b.get(app.url(&format!("/oauth2/logout?{q}"))).send().await.unwrap();
+    assert_eq!(ask.status(), StatusCode::OK);
+    let html = ask.text().await.unwrap();
+    assert!(html.contains("Sign out?"), "{html}");
+    assert_eq!(
+        b.get(&url).send().await.unwrap().status(),
+        StatusCode::FOUND,
+        "still signed in"
+    );
+    // … by posting the form back.
+    let out = b
+        .post(app.url("/oauth2/logout"))
+        .form(&hidden_inputs(&html))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), StatusCode::FOUND);
     assert_eq!(out.headers()["location"], "http://127.0.0.1:9/bye?state=s1");
 
@@ -224,10 +240,63 @@ async fn a_login_session_skips_the_form_until_end_session() {
     assert!(page.text().await.unwrap().contains("name=\"password\""));
 
     // An unregistered post_logout_redirect_uri is not followed.
-    let q = format!(
-        "client_id={}&post_logout_redirect_uri=http%3A%2F%2Fevil.example%2F",
-        rp.client_id
-    );
-    let out = b.get(app.url(&format!("/oauth2/logout?{q}"))).send().await.unwrap();
+    let out = b
+        .post(app.url("/oauth2/logout"))
+        .form(&[
+            ("client_id", rp.client_id.as_str()),
+            ("post_logout_redirect_uri", "http://evil.example/"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), StatusCode::OK);
+    assert!(out.headers().get("location").is_none());
+}
+
+#[tokio::test]
+async fn logout_with_an_id_token_hint_is_immediate_and_checks_the_client() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app
+        .register_client(json!({"post_logout_redirect_uris": ["http://127.0.0.1:9/bye"]}))
+        .await;
+    let other = app.register_client(json!({})).await;
+    let b = browser();
+    let (verifier, challenge) = pkce();
+    let url = app.authorize_url(&rp, "openid", &challenge);
+    let code = query_param(&app.login(&b, &url, "alice", PASSWORD).await, "code").unwrap();
+    let tokens = json_of(
+        app.token_request(
+            &rp,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", &verifier),
+            ],
+        )
+        .await,
+    )
+    .await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    // A client_id other than the hint's audience: refused, still signed in.
+    let q = serde_urlencoded::to_string([("id_token_hint", hint), ("client_id", other.client_id.as_str())]).unwrap();
+    let res = b.get(app.url(&format!("/oauth2/logout?{q}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(b.get(&url).send().await.unwrap().status(), StatusCode::FOUND);
+    // The hint alone names the client: signed out at once, sent to its registered URI.
+    let q = serde_urlencoded::to_string([
+        ("id_token_hint", hint),
+        ("post_logout_redirect_uri", "http://127.0.0.1:9/bye"),
+    ])
+    .unwrap();
+    let res = b.get(app.url(&format!("/oauth2/logout?{q}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()["location"], "http://127.0.0.1:9/bye");
+    assert_eq!(
+        b.get(&url).send().await.unwrap().status(),
+        StatusCode::OK,
+        "the login form again"
+    );
 }
