@@ -59,6 +59,9 @@ enum ClientCommand {
         /// Refuse its authorization requests unless they were pushed first (RFC 9126).
         #[arg(long)]
         require_par: bool,
+        /// A resource server: may introspect access tokens issued to other clients.
+        #[arg(long)]
+        resource_server: bool,
     },
     /// List clients (never their secrets).
     List,
@@ -165,6 +168,7 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
             groups_claim,
             groups_prefix,
             require_par,
+            resource_server,
         } => {
             let new = oidc::clients::NewClient {
                 name,
@@ -175,6 +179,7 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 groups_claim: Some(groups_claim),
                 groups_prefix,
                 require_par,
+                resource_server,
             };
             let (c, secret) = oidc::clients::create(&store, new)
                 .await

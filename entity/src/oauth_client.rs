@@ -24,6 +24,8 @@ pub struct Model {
     pub created: DateTimeUtc,
     /// RFC 9126 `require_pushed_authorization_requests`: plain authorization requests refused.
     pub require_par: bool,
+    /// May introspect access tokens issued to other clients (a resource server, RFC 7662 §4).
+    pub resource_server: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -13,6 +13,7 @@ mod m20261130_000008_rate_limits;
 mod m20261130_000009_grants_by_user;
 mod m20261130_000010_pushed_authorization_requests;
 mod m20261130_000011_dpop;
+mod m20261130_000012_resource_servers;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_grants_by_user::Migration),
             Box::new(m20261130_000010_pushed_authorization_requests::Migration),
             Box::new(m20261130_000011_dpop::Migration),
+            Box::new(m20261130_000012_resource_servers::Migration),
         ]
     }
 }

@@ -22,6 +22,8 @@ pub struct NewClient {
     pub groups_prefix: Option<String>,
     /// RFC 9126 `require_pushed_authorization_requests`.
     pub require_par: bool,
+    /// May introspect any access token (a resource server).
+    pub resource_server: bool,
 }
 
 /// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2).
@@ -88,6 +90,7 @@ pub async fn create(store: &Store, c: NewClient) -> Result<(oauth_client::Model,
         groups_prefix: c.groups_prefix.filter(|p| !p.is_empty()),
         created: Utc::now(),
         require_par: c.require_par,
+        resource_server: c.resource_server,
     };
     let client = store.clients().insert(client).await?;
     Ok((client, secret))

@@ -2,6 +2,7 @@
 //! Anything not live (bad signature, `alg: none`, expired, revoked, deactivated user, unknown)
 //! is `{"active": false}`. Groups are read live, so they reflect membership now.
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use entity::oauth_client;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,15 +30,21 @@ pub async fn introspect_handler(
         .token
         .as_deref()
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    let body = describe(&state, token).await?;
+    let body = describe(&state, &caller, token).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
 }
 
-async fn describe(state: &AppState, token: &str) -> Result<Value, OAuthError> {
+/// RFC 7662 §4: a token's details go only to the client it was issued to, or — for access
+/// tokens — to a registered resource server; anyone else learns `active: false`.
+async fn describe(state: &AppState, caller: &oauth_client::Model, token: &str) -> Result<Value, OAuthError> {
+    let inactive = json!({"active": false});
     let (mut body, user_id, client_id, scope) = if let Some(live) = access::live_access_token(state, token).await? {
         let c = live.claims;
+        if c.client_id != caller.client_id && !caller.resource_server {
+            return Ok(inactive);
+        }
         let mut body = json!({
             "active": true, "token_type": "Bearer", "scope": c.scope, "client_id": c.client_id,
             "sub": c.sub, "aud": c.aud, "iss": c.iss, "exp": c.exp, "iat": c.iat, "jti": c.jti,
@@ -49,13 +56,16 @@ async fn describe(state: &AppState, token: &str) -> Result<Value, OAuthError> {
         }
         (body, live.user_id, c.client_id, c.scope)
     } else if let Some(row) = access::live_refresh_token(state, token).await? {
+        if row.client_id != caller.client_id {
+            return Ok(inactive);
+        }
         let body = json!({
             "active": true, "token_type": "refresh_token", "scope": row.scope, "client_id": row.client_id,
             "exp": row.expires_at.timestamp(), "iat": row.created.timestamp(), "iss": state.issuer.as_ref(),
         });
         (body, row.user_id, row.client_id, row.scope)
     } else {
-        return Ok(json!({"active": false}));
+        return Ok(inactive);
     };
     if let Some(user_id) = user_id {
         let Some(subject) = subject::load(state, user_id).await? else {

@@ -29,6 +29,9 @@ struct RegistrationRequest {
     groups_prefix: Option<String>,
     #[serde(default)]
     require_pushed_authorization_requests: bool,
+    /// Extension: a resource server, which may introspect any access token.
+    #[serde(default)]
+    resource_server: bool,
 }
 
 pub async fn register_handler(
@@ -73,6 +76,7 @@ pub async fn register_handler(
         groups_claim: r.groups_claim,
         groups_prefix: r.groups_prefix,
         require_par: r.require_pushed_authorization_requests,
+        resource_server: r.resource_server,
     };
     let (c, secret) = clients::create(&state.store, new).await?;
     let mut body = json!({
@@ -87,6 +91,7 @@ pub async fn register_handler(
         "groups_claim": c.groups_claim,
         "groups_prefix": c.groups_prefix,
         "require_pushed_authorization_requests": c.require_par,
+        "resource_server": c.resource_server,
     });
     if let Some(secret) = secret {
         body["client_secret"] = json!(secret);

@@ -284,3 +284,30 @@ async fn a_code_presented_by_the_wrong_client_or_verifier_is_not_spent() {
     // Spent now: a second use is refused.
     assert_eq!(json_of(exchange(&rp, &verifier).await).await["error"], "invalid_grant");
 }
+
+#[tokio::test]
+async fn introspection_tells_a_token_only_to_its_client_or_a_resource_server() {
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let stranger = app.register_client(json!({})).await;
+    let api = app
+        .register_client(json!({"resource_server": true, "grant_types": ["client_credentials"]}))
+        .await;
+    let tokens = app.tokens_for(&rp, "alice", "openid offline_access").await;
+    let (access, refresh) = (
+        tokens["access_token"].as_str().unwrap(),
+        tokens["refresh_token"].as_str().unwrap(),
+    );
+    // Its own client and a resource server see the access token …
+    assert_eq!(app.introspect(&rp, access).await["active"], true);
+    let seen = app.introspect(&api, access).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], rp.client_id.as_str());
+    // … another client learns nothing.
+    assert_eq!(app.introspect(&stranger, access).await, json!({"active": false}));
+    // A refresh token only to the client it was issued to.
+    assert_eq!(app.introspect(&rp, refresh).await["active"], true);
+    assert_eq!(app.introspect(&api, refresh).await, json!({"active": false}));
+    assert_eq!(app.introspect(&stranger, refresh).await, json!({"active": false}));
+}
