@@ -114,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
             let alg = oidc::keys::parse_alg(&cli.config.signing_alg)?;
             // Retired keys stay published for the longest token lifetime plus a margin.
             let keep = chrono::Duration::seconds(cli.config.access_token_ttl.max(1) + 300);
-            let kid = oidc::keys::rotate(&store, alg, keep, &cli.config.keks()?).await?;
+            let kid = oidc::keys::rotate(&store, alg, keep, &cli.config.keks()?, &cli_actor()).await?;
             println!(
                 "new signing key {kid} ({}); replicas pick it up within a minute",
                 cli.config.signing_alg
@@ -124,7 +124,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys(KeysCommand::Rewrap) => {
             let store = open_store(&cli.config).await?;
             let keks = cli.config.keks()?;
-            let n = oidc::keys::rewrap(&store, &keks).await?;
+            let n = oidc::keys::rewrap(&store, &keks, &cli_actor()).await?;
             let id = keks.current.as_ref().map_or("", |k| k.id());
             println!("{n} signing keys sealed under key-encryption key {id}; restart replicas with it");
             Ok(())
@@ -149,6 +149,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// Changes made with the CLI are audited as made by the operating-system user running it.
+fn cli_actor() -> scimitar::store::audit::Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    scimitar::store::audit::Actor::new(format!("cli:{who}"), scimitar::store::audit::Source::Cli)
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -181,7 +187,7 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 require_par,
                 resource_server,
             };
-            let (c, secret) = oidc::clients::create(&store, new)
+            let (c, secret) = oidc::clients::create(&store, &cli_actor(), new)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.description))?;
             println!("client_id: {}", c.client_id);
@@ -212,7 +218,7 @@ async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
     match cmd {
         TokenCommand::Create { name, scopes } => {
             let scopes = auth::Scope::parse_list(&scopes.join(" "))?;
-            let (secret, row) = auth::tokens::create(&store, &name, &scopes, None).await?;
+            let (secret, row) = auth::tokens::create(&store, &cli_actor(), &name, &scopes, None).await?;
             println!("{secret}");
             eprintln!("created token {} ({}) with scopes: {}", row.id, row.name, row.scopes);
         }
@@ -230,7 +236,7 @@ async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            store.tokens().delete(id).await?;
+            store.tokens().delete(&cli_actor(), id).await?;
             println!("revoked {id}");
         }
     }

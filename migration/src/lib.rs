@@ -14,6 +14,7 @@ mod m20261130_000009_grants_by_user;
 mod m20261130_000010_pushed_authorization_requests;
 mod m20261130_000011_dpop;
 mod m20261130_000012_resource_servers;
+mod m20261130_000013_revoked_api_tokens;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_pushed_authorization_requests::Migration),
             Box::new(m20261130_000011_dpop::Migration),
             Box::new(m20261130_000012_resource_servers::Migration),
+            Box::new(m20261130_000013_revoked_api_tokens::Migration),
         ]
     }
 }

@@ -64,7 +64,11 @@ fn token_out(t: api_token::Model) -> TokenOut {
 /// Creates a token with the given scopes.
 #[utoipa::path(tag = "tokens", request_body = NewToken, responses((status = 201, description = "The new token, with its secret (shown only this once)", body = CreatedToken), Problems))]
 #[post("/tokens")]
-async fn create_token(state: State, body: web::Json<NewToken>) -> Result<HttpResponse, Problem> {
+async fn create_token(
+    state: State,
+    caller: web::ReqData<crate::auth::Principal>,
+    body: web::Json<NewToken>,
+) -> Result<HttpResponse, Problem> {
     let name = body.name.trim();
     if name.is_empty() {
         return Err(Problem::bad_request("\"name\" must not be empty"));
@@ -80,7 +84,8 @@ async fn create_token(state: State, body: web::Json<NewToken>) -> Result<HttpRes
             "\"scopes\" must list one or more of scim, admin, admin:read",
         ));
     }
-    let (secret, row) = crate::auth::tokens::create(&state.store, name, &scopes, None).await?;
+    let actor = caller.actor(crate::store::audit::Source::Admin);
+    let (secret, row) = crate::auth::tokens::create(&state.store, &actor, name, &scopes, None).await?;
     let token = token_out(row);
     Ok(HttpResponse::Created().json(CreatedToken { token, secret }))
 }
@@ -96,8 +101,13 @@ async fn list_tokens(state: State) -> Result<HttpResponse, Problem> {
 /// Revokes a token: it stops working at once.
 #[utoipa::path(tag = "tokens", params(TokenPath), responses((status = 204, description = "Revoked"), Problems))]
 #[delete("/tokens/{id}")]
-async fn revoke_token(state: State, path: web::Path<TokenPath>) -> Result<HttpResponse, Problem> {
+async fn revoke_token(
+    state: State,
+    caller: web::ReqData<crate::auth::Principal>,
+    path: web::Path<TokenPath>,
+) -> Result<HttpResponse, Problem> {
     let id = Uuid::parse_str(&path.id).map_err(|_| Problem::not_found(format!("no token with id {:?}", path.id)))?;
-    state.store.tokens().delete(id).await?;
+    let actor = caller.actor(crate::store::audit::Source::Admin);
+    state.store.tokens().delete(&actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

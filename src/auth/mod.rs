@@ -66,7 +66,8 @@ pub struct Principal {
 impl Principal {
     /// This caller as recorded in the audit log.
     pub fn actor(&self, source: Source) -> Actor {
-        Actor::new(format!("token:{}", self.name), source)
+        // The id makes the actor unique (two tokens may share a name).
+        Actor::new(format!("token:{}#{}", self.name, self.token_id), source)
     }
 
     pub fn has(&self, scope: Scope) -> bool {

@@ -13,7 +13,10 @@ use entity::api_token;
 use uuid::Uuid;
 
 use super::{Principal, Scope};
-use crate::store::{Store, StoreError};
+use crate::store::{
+    Store, StoreError,
+    audit::{Actor, Source},
+};
 
 /// Prefix that makes leaked tokens easy to recognise (and to scan for).
 const PREFIX: &str = "scm_";
@@ -35,9 +38,11 @@ fn scopes_str(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// Creates a token and returns its secret (never stored) with the stored row.
+/// Creates a token and returns its secret (never stored) with the stored row; audited as
+/// made by `actor`.
 pub async fn create(
     store: &Store,
+    actor: &Actor,
     name: &str,
     scopes: &[Scope],
     user_id: Option<Uuid>,
@@ -45,7 +50,7 @@ pub async fn create(
     let secret = generate();
     let row = store
         .tokens()
-        .insert(name, &hash(&secret), &scopes_str(scopes), user_id)
+        .insert(actor, name, &hash(&secret), &scopes_str(scopes), user_id)
         .await?;
     Ok((secret, row))
 }
@@ -72,16 +77,22 @@ pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, St
     }))
 }
 
-/// At start: ensures the bootstrap token if one is configured; otherwise, when the database
-/// has no token at all, creates an admin token and returns its secret to be printed once.
+/// At start: ensures the bootstrap token if one is configured — unless it was revoked, which
+/// lasts; otherwise, when the database has no token at all, creates an admin token and
+/// returns its secret to be printed once.
 pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<String>, StoreError> {
     let all = [Scope::Scim, Scope::Admin];
+    let system = Actor::new("system:start-up", Source::Cli);
     if let Some(secret) = bootstrap {
         let digest = hash(secret);
+        if store.tokens().was_revoked(&digest).await? {
+            tracing::warn!("SCIMITAR_BOOTSTRAP_TOKEN was revoked; it is not created again");
+            return Ok(None);
+        }
         if store.tokens().find_by_hash(&digest).await?.is_none() {
             match store
                 .tokens()
-                .insert("bootstrap", &digest, &scopes_str(&all), None)
+                .insert(&system, "bootstrap", &digest, &scopes_str(&all), None)
                 .await
             {
                 // Another replica inserted it at the same moment.
@@ -94,7 +105,7 @@ pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<
     if store.tokens().count().await? > 0 {
         return Ok(None);
     }
-    let (secret, _) = create(store, "initial-admin", &all, None).await?;
+    let (secret, _) = create(store, &system, "initial-admin", &all, None).await?;
     Ok(Some(secret))
 }
 

@@ -26,6 +26,7 @@ use super::{
 use crate::{
     AppState,
     auth::{password, tokens},
+    store::audit::{Actor, Event, Source},
 };
 
 /// How long an authorization code can be redeemed.
@@ -381,8 +382,11 @@ pub async fn authorize_post_handler(
     let ok = password::verify(form.password, hash.unwrap_or_else(|| DUMMY_HASH.into())).await;
     let user = match user {
         Some(u) if ok && u.active && u.password_hash.is_some() => u,
-        _ => {
+        other => {
             state.metrics.login_failure("invalid_credentials");
+            let event = Event::admin("signin.failure", "User", other.map_or(Uuid::nil(), |u| u.id))
+                .with_detail(serde_json::json!({"userName": form.username.trim(), "client_id": v.client.client_id}));
+            state.store.audit().log(&signin_actor(source), vec![event]).await?;
             let p = form.params.hidden();
             return Ok(login_page::login(
                 StatusCode::UNAUTHORIZED,
@@ -396,6 +400,9 @@ pub async fn authorize_post_handler(
         }
     };
     attempt.give_back(&state).await?;
+    let event =
+        Event::user("signin.success", user.id).with_detail(serde_json::json!({"client_id": v.client.client_id}));
+    state.store.audit().log(&signin_actor(source), vec![event]).await?;
     state.store.users().record_login(user.id).await?;
     let now = Utc::now();
     let session = random_secret();
@@ -417,6 +424,11 @@ pub async fn authorize_post_handler(
     );
     let _ = res.add_cookie(&cookie);
     Ok(res)
+}
+
+/// Sign-ins are audited as coming from their source address.
+fn signin_actor(source: std::net::IpAddr) -> Actor {
+    Actor::new(format!("signin:{source}"), Source::Oidc)
 }
 
 /// How long a sign-in waits for a password-verification turn before it is told to retry.

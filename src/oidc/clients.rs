@@ -4,7 +4,10 @@ use entity::oauth_client;
 use serde_json::json;
 
 use super::error::OAuthError;
-use crate::{auth::tokens, store::Store};
+use crate::{
+    auth::tokens,
+    store::{Store, audit::Actor},
+};
 
 pub const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
 
@@ -38,7 +41,11 @@ fn check_uri(uri: &str) -> Result<(), OAuthError> {
 
 /// Validates the metadata and stores the client; returns it with its secret (confidential
 /// clients only; shown once, stored as SHA-256).
-pub async fn create(store: &Store, c: NewClient) -> Result<(oauth_client::Model, Option<String>), OAuthError> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    c: NewClient,
+) -> Result<(oauth_client::Model, Option<String>), OAuthError> {
     if c.redirect_uris.is_empty() && !c.grant_types.iter().all(|g| g == "client_credentials") {
         return Err(OAuthError::invalid_metadata(
             "invalid_redirect_uri",
@@ -92,7 +99,7 @@ pub async fn create(store: &Store, c: NewClient) -> Result<(oauth_client::Model,
         require_par: c.require_par,
         resource_server: c.resource_server,
     };
-    let client = store.clients().insert(client).await?;
+    let client = store.clients().insert(actor, client).await?;
     Ok((client, secret))
 }
 

@@ -21,7 +21,10 @@ use jsonwebtoken::{
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::keywrap::Keks;
-use crate::store::{Store, StoreError};
+use crate::store::{
+    Store, StoreError,
+    audit::{Actor, Event},
+};
 
 /// An unknown `kid` triggers a reload at most this often (bad tokens cannot hammer the DB).
 const RELOAD_ON_MISS_EVERY: Duration = Duration::from_secs(5);
@@ -367,17 +370,26 @@ fn sealed(mut key: signing_key::Model, keks: &Keks) -> signing_key::Model {
 
 /// `scimitar keys rotate`: a new key signs from now on; the previous ones stay published for
 /// `keep_for` (the longest lifetime of a token they signed).
-pub async fn rotate(store: &Store, alg: Algorithm, keep_for: chrono::Duration, keks: &Keks) -> anyhow::Result<String> {
+pub async fn rotate(
+    store: &Store,
+    alg: Algorithm,
+    keep_for: chrono::Duration,
+    keks: &Keks,
+    actor: &Actor,
+) -> anyhow::Result<String> {
     let key = generate(alg)?;
     let kid = key.kid.clone();
     let not_after: DateTime<Utc> = key.created + keep_for;
     store.signing_keys().rotate(sealed(key, keks), not_after).await?;
+    let event = Event::admin("key.rotate", "Key", uuid::Uuid::nil())
+        .with_detail(serde_json::json!({"kid": kid, "alg": alg_name(alg)}));
+    store.audit().log(actor, vec![event]).await?;
     Ok(kid)
 }
 
 /// `scimitar keys rewrap`: every stored private key (plain, or sealed under the current or
 /// the previous KEK) is sealed again under the current KEK. Returns how many were re-sealed.
-pub async fn rewrap(store: &Store, keks: &Keks) -> anyhow::Result<usize> {
+pub async fn rewrap(store: &Store, keks: &Keks, actor: &Actor) -> anyhow::Result<usize> {
     anyhow::ensure!(
         keks.current.is_some(),
         "set SCIMITAR_KEY_ENCRYPTION_KEY (or its file) to the key-encryption key to seal under"
@@ -393,6 +405,10 @@ pub async fn rewrap(store: &Store, keks: &Keks) -> anyhow::Result<usize> {
             .await?;
         count += 1;
     }
+    let kek = keks.current.as_ref().map_or("", |k| k.id());
+    let event = Event::admin("key.rewrap", "Key", uuid::Uuid::nil())
+        .with_detail(serde_json::json!({"keys": count, "kek": kek}));
+    store.audit().log(actor, vec![event]).await?;
     Ok(count)
 }
 

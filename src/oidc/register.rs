@@ -39,8 +39,8 @@ pub async fn register_handler(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
-    match auth::authenticate(&state.store, req.headers()).await {
-        Ok(p) if p.has(Scope::Admin) => {}
+    let caller = match auth::authenticate(&state.store, req.headers()).await {
+        Ok(p) if p.has(Scope::Admin) => p,
         Ok(_) => {
             return Err(OAuthError::insufficient_scope(
                 "registration needs a token with scope admin",
@@ -48,7 +48,7 @@ pub async fn register_handler(
         }
         Err(AuthError::Store(e)) => return Err(e.into()),
         Err(_) => return Err(OAuthError::invalid_token("an admin bearer token is required")),
-    }
+    };
     let r: RegistrationRequest = serde_json::from_slice(&body)
         .map_err(|e| OAuthError::invalid_metadata("invalid_client_metadata", format!("malformed metadata: {e}")))?;
     let public = match r.token_endpoint_auth_method.as_deref() {
@@ -78,7 +78,8 @@ pub async fn register_handler(
         require_par: r.require_pushed_authorization_requests,
         resource_server: r.resource_server,
     };
-    let (c, secret) = clients::create(&state.store, new).await?;
+    let actor = caller.actor(crate::store::audit::Source::Admin);
+    let (c, secret) = clients::create(&state.store, &actor, new).await?;
     let mut body = json!({
         "client_id": c.client_id,
         "client_id_issued_at": c.created.timestamp(),

@@ -1,4 +1,5 @@
-//! The audit log: who changed which user, group or membership, from which surface.
+//! The audit log: who changed which user, group, membership, token, client or key, and
+//! every sign-in, from which surface.
 //! Events are written inside the transaction that makes the change, so the log and the
 //! data never disagree.
 use chrono::{DateTime, Utc};
@@ -93,6 +94,23 @@ impl Event {
         }
     }
 
+    /// An event about an API token, an OAuth client or a signing key (`target_type`), whose
+    /// id is `id` (nil for keys: their `kid` goes in the detail).
+    pub fn admin(action: &'static str, target_type: &'static str, id: Uuid) -> Self {
+        Event {
+            action,
+            target_type,
+            target_id: id,
+            group_id: None,
+            member_id: None,
+            detail: None,
+        }
+    }
+
+    pub fn token(action: &'static str, id: Uuid) -> Self {
+        Self::admin(action, "Token", id)
+    }
+
     pub fn with_detail(mut self, detail: Value) -> Self {
         self.detail = Some(detail);
         self
@@ -146,6 +164,13 @@ pub struct Audit<'a> {
 }
 
 impl Audit<'_> {
+    /// Records events that go with no other write (sign-ins, key changes).
+    pub async fn log(&self, actor: &Actor, events: Vec<Event>) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        record_in(&mut batch, self.store.db(), actor, events);
+        Ok(self.store.write_batch(batch).await?)
+    }
+
     /// Newest first.
     pub async fn list(&self, q: &AuditQuery) -> Result<Vec<audit_event::Model>, StoreError> {
         let mut find = audit_event::Entity::find();

@@ -1,16 +1,20 @@
 //! API token rows.
 use chrono::Utc;
 use entity::api_token;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::{
     collections::HashMap,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
+use serde_json::json;
 use uuid::Uuid;
 
-use super::{Store, StoreError};
+use super::{
+    Batch, Store, StoreError,
+    audit::{self, Actor, Event},
+};
 
 pub struct Tokens<'a> {
     pub(super) store: &'a Store,
@@ -51,24 +55,49 @@ impl Cache {
 }
 
 impl Tokens<'_> {
+    /// Stores a new token and audits it (`token.create`), in one transaction.
     pub async fn insert(
         &self,
+        actor: &Actor,
         name: &str,
         token_hash: &str,
         scopes: &str,
         user_id: Option<Uuid>,
     ) -> Result<api_token::Model, StoreError> {
-        let row = api_token::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            name: Set(name.to_owned()),
-            token_hash: Set(token_hash.to_owned()),
-            scopes: Set(scopes.to_owned()),
-            user_id: Set(user_id),
-            created: Set(Utc::now()),
-            last_used: Set(None),
+        let model = api_token::Model {
+            id: Uuid::now_v7(),
+            name: name.to_owned(),
+            token_hash: token_hash.to_owned(),
+            scopes: scopes.to_owned(),
+            user_id,
+            created: Utc::now(),
+            last_used: None,
         };
-        let _turn = self.store.write_turn().await;
-        Ok(row.insert(self.store.db()).await?)
+        let db = self.store.db();
+        let mut batch = Batch::default();
+        batch.push(
+            db,
+            &api_token::Entity::insert(api_token::ActiveModel::from(model.clone())),
+        );
+        let event = Event::token("token.create", model.id).with_detail(json!({"name": name, "scopes": scopes}));
+        audit::record_in(&mut batch, db, actor, vec![event]);
+        self.store.write_batch(batch).await?;
+        Ok(model)
+    }
+
+    /// Was a token with this digest revoked once?
+    pub async fn was_revoked(&self, token_hash: &str) -> Result<bool, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = self
+            .store
+            .db()
+            .query_one_raw(Statement::from_sql_and_values(
+                self.store.backend(),
+                "SELECT 1 AS one FROM revoked_api_tokens WHERE token_hash = $1",
+                vec![token_hash.into()],
+            ))
+            .await?;
+        Ok(row.is_some())
     }
 
     pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<api_token::Model>, StoreError> {
@@ -110,13 +139,25 @@ impl Tokens<'_> {
             .await?)
     }
 
-    pub async fn delete(&self, id: Uuid) -> Result<(), StoreError> {
+    /// Revokes a token: deleted, its digest kept (so it is never re-created), audited
+    /// (`token.revoke`), in one transaction.
+    pub async fn delete(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
         self.cache.forget(id);
-        let _turn = self.store.write_turn().await;
-        let res = api_token::Entity::delete_by_id(id).exec(self.store.db()).await?;
-        if res.rows_affected == 0 {
+        let tx = self.store.write_tx().await?;
+        let Some(row) = api_token::Entity::find_by_id(id).one(&*tx).await? else {
             return Err(StoreError::NotFound("token"));
-        }
+        };
+        api_token::Entity::delete_by_id(id).exec(&*tx).await?;
+        tx.execute_raw(Statement::from_sql_and_values(
+            self.store.backend(),
+            "INSERT INTO revoked_api_tokens (token_hash, revoked_at) VALUES ($1, $2) ON CONFLICT (token_hash) DO NOTHING",
+            vec![row.token_hash.clone().into(), Utc::now().into()],
+        ))
+        .await?;
+        let event = Event::token("token.revoke", id).with_detail(json!({"name": row.name}));
+        audit::record(&*tx, actor, vec![event]).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

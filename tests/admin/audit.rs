@@ -13,9 +13,15 @@ async fn events(app: &crate::common::TestApp, query: &str) -> Value {
 async fn admin_api_changes_are_recorded_with_source_admin_and_the_token_name() {
     let app = spawn_app().await;
     let (alice, eng) = (app.create_user("alice").await, app.create_group("eng", &[]).await);
-    let (secret, _) = tokens::create(&app.store, "ops-script", &[Scope::Admin], None)
-        .await
-        .unwrap();
+    let (secret, _) = tokens::create(
+        &app.store,
+        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        "ops-script",
+        &[Scope::Admin],
+        None,
+    )
+    .await
+    .unwrap();
 
     app.admin_as(&secret, "PUT", &format!("/groups/{eng}/users/{alice}"), None)
         .await;
@@ -29,7 +35,7 @@ async fn admin_api_changes_are_recorded_with_source_admin_and_the_token_name() {
     assert_eq!(items[1]["action"], "member.add");
     for e in items {
         assert_eq!(e["source"], "admin");
-        assert_eq!(e["actor"], "token:ops-script");
+        assert!(e["actor"].as_str().unwrap().starts_with("token:ops-script#"), "{e}");
         assert_eq!(e["group_id"], json!(eng));
         assert_eq!(e["member_id"], json!(alice));
     }
@@ -123,4 +129,51 @@ async fn the_last_sign_in_is_recorded_and_shown_in_the_user() {
     assert_eq!(before["last_login"], Value::Null);
     assert!(after["last_login"].is_string(), "{after}");
     assert!(app.store.users().record_login(uuid::Uuid::new_v4()).await.is_err());
+}
+
+#[tokio::test]
+async fn sign_ins_client_registration_and_key_rotation_are_audited() {
+    use crate::oidc::{PASSWORD, browser, pkce};
+    let app = spawn_app().await;
+    let alice = app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({"client_name": "wiki"})).await;
+    let url = app.authorize_url(&rp, "openid", &pkce().1);
+    assert_eq!(
+        app.login(&browser(), &url, "alice", "wrong password").await.status(),
+        401
+    );
+    assert_eq!(app.login(&browser(), &url, "alice", PASSWORD).await.status(), 302);
+    scimitar::oidc::keys::rotate(
+        &app.store,
+        jsonwebtoken::Algorithm::ES256,
+        chrono::Duration::hours(1),
+        &Default::default(),
+        &scimitar::store::audit::Actor::new("cli:ops", scimitar::store::audit::Source::Cli),
+    )
+    .await
+    .unwrap();
+    let events = |action: &'static str| {
+        let app = &app;
+        async move {
+            let page = json_of(app.admin("GET", &format!("/audit?action={action}"), None).await).await;
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let created = events("client.create").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["detail"]["client_id"], rp.client_id.as_str());
+    assert_eq!(created[0]["detail"]["name"], "wiki");
+    assert!(created[0]["actor"].as_str().unwrap().starts_with("token:bootstrap#"));
+    let failed = events("signin.failure").await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["detail"]["userName"], "alice");
+    assert_eq!(failed[0]["actor"], "signin:127.0.0.1");
+    let ok = events("signin.success").await;
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0]["target_id"], alice.as_str());
+    assert_eq!(ok[0]["source"], "oidc");
+    let rotated = events("key.rotate").await;
+    assert_eq!(rotated.len(), 1);
+    assert_eq!(rotated[0]["actor"], "cli:ops");
+    assert!(rotated[0]["detail"]["kid"].is_string());
 }

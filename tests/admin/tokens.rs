@@ -96,3 +96,63 @@ async fn a_revoked_token_stops_working_and_revoking_again_is_404() {
     assert_problem(app.admin("DELETE", &format!("/tokens/{id}"), None).await, 404).await;
     assert_problem(app.admin("DELETE", "/tokens/not-a-uuid", None).await, 404).await;
 }
+
+#[tokio::test]
+async fn a_revoked_bootstrap_token_stays_revoked_after_a_restart_and_both_are_audited() {
+    let url = match crate::common::postgres_test_url() {
+        Some(admin) => crate::common::fresh_postgres_database(&admin).await,
+        None => crate::common::temp_sqlite_url().0,
+    };
+    let secret = scimitar::auth::tokens::generate();
+    let start = || {
+        let (url, secret) = (url.clone(), secret.clone());
+        crate::common::spawn_app_with(move |c| {
+            c.database_url = url;
+            c.bootstrap_token = Some(secret);
+        })
+    };
+    let mut first = start().await;
+    first.token = secret.clone();
+    assert_eq!(first.get("/Users").await.status(), 200);
+    // A second token, which revokes the bootstrap one.
+    let res = first
+        .admin(
+            "POST",
+            "/tokens",
+            Some(json!({"name": "ops", "scopes": ["admin", "scim"]})),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let ops = json_of(res).await["secret"].as_str().unwrap().to_owned();
+    let list = json_of(first.admin("GET", "/tokens", None).await).await;
+    let bootstrap_id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "bootstrap")
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let res = first
+        .admin_as(&ops, "DELETE", &format!("/tokens/{bootstrap_id}"), None)
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(first.get("/Users").await.status(), 401);
+    // Restarted with the same SCIMITAR_BOOTSTRAP_TOKEN: still revoked.
+    let mut second = start().await;
+    second.token = secret.clone();
+    assert_eq!(second.get("/Users").await.status(), 401);
+    // Creation and revocation are in the audit log, each with a unique actor.
+    let audit = json_of(second.admin_as(&ops, "GET", "/audit?action=token.revoke", None).await).await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{audit}");
+    assert_eq!(items[0]["target_id"], bootstrap_id.as_str());
+    assert!(items[0]["actor"].as_str().unwrap().starts_with("token:ops#"), "{audit}");
+    let audit = json_of(second.admin_as(&ops, "GET", "/audit?action=token.create", None).await).await;
+    let names: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"ops") && names.contains(&"bootstrap"), "{names:?}");
+}

@@ -234,10 +234,16 @@ impl TestApp {
 
     /// A token with only the given scopes.
     pub async fn token_with(&self, scopes: &[auth::Scope]) -> String {
-        auth::tokens::create(&self.store, "test", scopes, None)
-            .await
-            .expect("token")
-            .0
+        auth::tokens::create(
+            &self.store,
+            &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+            "test",
+            scopes,
+            None,
+        )
+        .await
+        .expect("token")
+        .0
     }
 }
 

@@ -83,6 +83,7 @@ async fn with_a_kek_the_database_holds_no_usable_private_key() {
         }
         .keks()
         .unwrap(),
+        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
     )
     .await
     .unwrap();

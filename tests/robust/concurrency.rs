@@ -11,9 +11,15 @@ use crate::common::{SCIM, TestApp, assert_scim_error, json_of, patch_ops, spawn_
 async fn tokens_for(app: &TestApp, n: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let (secret, _) = tokens::create(&app.store, &format!("client-{i}"), &Scope::ALL, None)
-            .await
-            .expect("token");
+        let (secret, _) = tokens::create(
+            &app.store,
+            &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+            &format!("client-{i}"),
+            &Scope::ALL,
+            None,
+        )
+        .await
+        .expect("token");
         out.push(secret);
     }
     out

@@ -62,11 +62,24 @@ async fn a_token_with_only_the_scim_scope_may_provision() {
 #[tokio::test]
 async fn a_revoked_token_is_refused_at_once() {
     let app = spawn_app().await;
-    let (token, row) = scimitar::auth::tokens::create(&app.store, "short-lived", &[Scope::Scim], None)
-        .await
-        .unwrap();
+    let (token, row) = scimitar::auth::tokens::create(
+        &app.store,
+        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        "short-lived",
+        &[Scope::Scim],
+        None,
+    )
+    .await
+    .unwrap();
     let get = || app.client.get(app.url("/scim/v2/Users")).bearer_auth(&token).send();
     assert_eq!(get().await.unwrap().status(), 200);
-    app.store.tokens().delete(row.id).await.unwrap();
+    app.store
+        .tokens()
+        .delete(
+            &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+            row.id,
+        )
+        .await
+        .unwrap();
     assert_scim_error(get().await.unwrap(), 401, None).await;
 }

@@ -8,9 +8,15 @@ use crate::common::{assert_scim_error, json_of, patch_ops, spawn_app};
 async fn me_is_the_tokens_user() {
     let app = spawn_app().await;
     let id = app.create_user("me").await;
-    let (token, _) = tokens::create(&app.store, "me", &[Scope::Scim], Some(id.parse().unwrap()))
-        .await
-        .unwrap();
+    let (token, _) = tokens::create(
+        &app.store,
+        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        "me",
+        &[Scope::Scim],
+        Some(id.parse().unwrap()),
+    )
+    .await
+    .unwrap();
     let res = app
         .client
         .get(app.url("/scim/v2/Me"))
@@ -42,9 +48,15 @@ async fn me_without_a_user_is_501() {
 async fn me_honours_if_none_match_and_if_match_like_users_by_id() {
     let app = spawn_app().await;
     let id = app.create_user("etag-me").await;
-    let (token, _) = tokens::create(&app.store, "me", &[Scope::Scim], Some(id.parse().unwrap()))
-        .await
-        .unwrap();
+    let (token, _) = tokens::create(
+        &app.store,
+        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        "me",
+        &[Scope::Scim],
+        Some(id.parse().unwrap()),
+    )
+    .await
+    .unwrap();
     let get = |etag: Option<&str>| {
         let mut req = app.client.get(app.url("/scim/v2/Me")).bearer_auth(&token);
         if let Some(e) = etag {

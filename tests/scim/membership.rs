@@ -209,6 +209,8 @@ async fn every_change_is_in_the_audit_log_with_its_actor() {
         })
         .await
         .unwrap();
+    // The start-up's creation of the bootstrap token is not a SCIM change.
+    let events: Vec<_> = events.into_iter().filter(|e| e.action != "token.create").collect();
     let actions: Vec<(String, Option<String>)> = events
         .iter()
         .rev()
@@ -233,7 +235,7 @@ async fn every_change_is_in_the_audit_log_with_its_actor() {
     assert!(
         events
             .iter()
-            .all(|e| e.source == "scim" && e.actor == "token:bootstrap")
+            .all(|e| e.source == "scim" && e.actor.starts_with("token:bootstrap#"))
     );
 }
 

@@ -1,17 +1,33 @@
 //! OAuth client rows.
 use entity::oauth_client;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder};
+use sea_orm::{EntityTrait, QueryOrder};
 
-use crate::store::{Store, StoreError};
+use crate::store::{
+    Batch, Store, StoreError,
+    audit::{self, Actor, Event},
+};
 
 pub struct Clients<'a> {
     pub(super) store: &'a Store,
 }
 
 impl Clients<'_> {
-    pub async fn insert(&self, client: oauth_client::Model) -> Result<oauth_client::Model, StoreError> {
-        let _turn = self.store.write_turn().await;
-        Ok(client.into_active_model().insert(self.store.db()).await?)
+    /// Stores a new client and audits it (`client.create`), in one transaction.
+    pub async fn insert(&self, actor: &Actor, client: oauth_client::Model) -> Result<oauth_client::Model, StoreError> {
+        let db = self.store.db();
+        let mut batch = Batch::default();
+        batch.push(
+            db,
+            &oauth_client::Entity::insert(oauth_client::ActiveModel::from(client.clone())),
+        );
+        // Client ids are UUIDs in simple form; the audit log keys targets by UUID.
+        let id = uuid::Uuid::parse_str(&client.client_id).unwrap_or_default();
+        let event = Event::admin("client.create", "Client", id).with_detail(serde_json::json!({
+            "client_id": client.client_id, "name": client.name, "public": client.public,
+        }));
+        audit::record_in(&mut batch, db, actor, vec![event]);
+        self.store.write_batch(batch).await?;
+        Ok(client)
     }
 
     pub async fn get(&self, client_id: &str) -> Result<Option<oauth_client::Model>, StoreError> {
