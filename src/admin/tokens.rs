@@ -87,7 +87,10 @@ async fn create_token(
     let actor = caller.actor(crate::store::audit::Source::Admin);
     let (secret, row) = crate::auth::tokens::create(&state.store, &actor, name, &scopes, None).await?;
     let token = token_out(row);
-    Ok(HttpResponse::Created().json(CreatedToken { token, secret }))
+    // The secret is in the body: no cache may keep it.
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(CreatedToken { token, secret }))
 }
 
 /// Every token: name, scopes, creation and last use.

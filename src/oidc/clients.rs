@@ -29,14 +29,29 @@ pub struct NewClient {
     pub resource_server: bool,
 }
 
-/// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2).
-fn check_uri(uri: &str) -> Result<(), OAuthError> {
-    let bad = || OAuthError::invalid_metadata("invalid_redirect_uri", format!("invalid redirect URI {uri:?}"));
-    let parsed = url::Url::parse(uri).map_err(|_| bad())?;
-    if parsed.fragment().is_some() || !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad());
+/// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2). A confidential client's
+/// redirect URIs must be `https`, except on the loopback interface (RFC 8252 §7.3), where a
+/// developer's or a native app's listener runs.
+fn check_uri(uri: &str, confidential: bool) -> Result<(), OAuthError> {
+    let bad = |why: &str| {
+        OAuthError::invalid_metadata("invalid_redirect_uri", format!("invalid redirect URI {uri:?}: {why}"))
+    };
+    let parsed = url::Url::parse(uri).map_err(|_| bad("not an absolute URL"))?;
+    if parsed.fragment().is_some() {
+        return Err(bad("it has a fragment"));
     }
-    Ok(())
+    let loopback = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback || !confidential => Ok(()),
+        "http" => Err(bad("a confidential client needs https (http only on loopback)")),
+        _ => Err(bad("only http(s) redirect URIs are accepted")),
+    }
 }
 
 /// Validates the metadata and stores the client; returns it with its secret (confidential
@@ -53,7 +68,7 @@ pub async fn create(
         ));
     }
     for uri in c.redirect_uris.iter().chain(&c.post_logout_redirect_uris) {
-        check_uri(uri)?;
+        check_uri(uri, !c.public)?;
     }
     let mut grants: Vec<String> = if c.grant_types.is_empty() {
         let mut g = vec!["authorization_code".to_owned(), "refresh_token".to_owned()];

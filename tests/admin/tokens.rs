@@ -123,6 +123,7 @@ async fn a_revoked_bootstrap_token_stays_revoked_after_a_restart_and_both_are_au
         )
         .await;
     assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["cache-control"], "no-store", "a response with a secret");
     let ops = json_of(res).await["secret"].as_str().unwrap().to_owned();
     let list = json_of(first.admin("GET", "/tokens", None).await).await;
     let bootstrap_id = list

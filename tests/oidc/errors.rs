@@ -233,14 +233,34 @@ async fn registration_needs_an_admin_token_and_valid_redirect_uris() {
         .await
         .unwrap();
     assert_oauth_error(res, 403, "insufficient_scope").await;
-    let bad = json!({"redirect_uris": ["http://x.example/cb#frag"]});
-    let res = app
-        .client
-        .post(app.url("/oauth2/register"))
-        .bearer_auth(&app.token)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_oauth_error(res, 400, "invalid_redirect_uri").await;
+    let register = |body: serde_json::Value| {
+        let req = app
+            .client
+            .post(app.url("/oauth2/register"))
+            .bearer_auth(&app.token)
+            .json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    // A fragment; plain http for a confidential client off the loopback interface (RFC 8252
+    // §7.3); a non-http scheme.
+    for uri in [
+        "https://x.example/cb#frag",
+        "http://x.example/cb",
+        "javascript:alert(1)",
+        "/relative",
+    ] {
+        let res = register(json!({"redirect_uris": [uri]})).await;
+        assert_oauth_error(res, 400, "invalid_redirect_uri").await;
+    }
+    // https anywhere, http on loopback, and http for a public client are accepted.
+    for (uri, method) in [
+        ("https://x.example/cb", "client_secret_basic"),
+        ("http://127.0.0.1:8000/cb", "client_secret_basic"),
+        ("http://[::1]/cb", "client_secret_basic"),
+        ("http://localhost:3000/cb", "client_secret_basic"),
+        ("http://x.example/cb", "none"),
+    ] {
+        let res = register(json!({"redirect_uris": [uri], "token_endpoint_auth_method": method})).await;
+        assert_eq!(res.status(), 201, "{uri} {method}");
+    }
 }
