@@ -54,6 +54,17 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
     pub refresh_token_ttl: i64,
 
+    /// Absolute lifetime of a sign-in's refresh tokens, in seconds from the sign-in (default
+    /// 90 days): however often they are refreshed, the user signs in again after it.
+    #[arg(long, env = "SCIMITAR_REFRESH_TOKEN_ABSOLUTE_TTL", default_value_t = 7_776_000)]
+    pub refresh_token_absolute_ttl: i64,
+
+    /// PostgreSQL: the longest a database statement may run, in seconds (`statement_timeout`),
+    /// so that no request holds a connection forever. SQLite has no such limit; there the
+    /// request deadline (`SCIMITAR_REQUEST_TIMEOUT_SECONDS`) answers 408 and rolls back.
+    #[arg(long, env = "SCIMITAR_DB_STATEMENT_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub db_statement_timeout_seconds: u64,
+
     /// Failed sign-ins allowed per user and source address per minute (then 429 until the
     /// minute is over). An attempt is counted before the password is checked and given back
     /// when it succeeds, so parallel guesses cannot overrun it; counted in the database, so
@@ -159,6 +170,8 @@ impl Config {
             groups_claim_limit: 200,
             access_token_ttl: 900,
             refresh_token_ttl: 2_592_000,
+            refresh_token_absolute_ttl: 7_776_000,
+            db_statement_timeout_seconds: 30,
             login_attempts_per_minute: 10,
             login_failures_per_source_per_minute: 60,
             client_failures_per_minute: 60,

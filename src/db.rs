@@ -3,8 +3,14 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
-/// Connects to `url`; `max_connections` overrides the pool size.
-pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<DatabaseConnection, DbErr> {
+/// Connects to `url`; `max_connections` overrides the pool size. On PostgreSQL every statement
+/// is cut off after `statement_timeout`.
+pub async fn connect(
+    url: &str,
+    max_connections: Option<u32>,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    let timeout_ms = statement_timeout.as_millis().max(1).to_string();
     let sqlite = url.starts_with("sqlite:");
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(max_connections.unwrap_or(if sqlite { 8 } else { 16 }))
@@ -23,7 +29,7 @@ pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Database
         // PostgreSQL's JIT compiles any plan whose estimated cost passes 100,000, which a
         // recursive membership query reaches while table statistics are missing (fresh or
         // bulk-loaded data): 140 ms of compilation for a query that runs in 0.3 ms.
-        .map_sqlx_postgres_opts(|o| o.options([("jit", "off")]))
+        .map_sqlx_postgres_opts(move |o| o.options([("jit", "off"), ("statement_timeout", timeout_ms.as_str())]))
         .map_sqlx_sqlite_pool_opts(|o| o.after_connect(|conn, _| Box::pin(stable_plans(conn))));
     Database::connect(opts).await
 }

@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => {
-            let db = scimitar::db::connect(&cli.config.database_url, Some(1)).await?;
+            let db = scimitar::db::connect(&cli.config.database_url, Some(1), statement_timeout(&cli.config)).await?;
             Migrator::up(&db, None).await?;
             println!("migrations applied");
             Ok(())
@@ -151,6 +151,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn statement_timeout(config: &Config) -> std::time::Duration {
+    std::time::Duration::from_secs(config.db_statement_timeout_seconds)
+}
+
 /// Changes made with the CLI are audited as made by the operating-system user running it.
 fn cli_actor() -> scimitar::store::audit::Actor {
     let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
@@ -158,7 +162,7 @@ fn cli_actor() -> scimitar::store::audit::Actor {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let db = scimitar::db::connect(&config.database_url, Some(1)).await?;
+    let db = scimitar::db::connect(&config.database_url, Some(1), statement_timeout(config)).await?;
     Migrator::up(&db, None).await?;
     Ok(Store::new(db))
 }

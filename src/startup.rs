@@ -23,7 +23,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = crate::db::connect(&config.database_url, config.db_max_connections).await?;
+        let db = crate::db::connect(
+            &config.database_url,
+            config.db_max_connections,
+            std::time::Duration::from_secs(config.db_statement_timeout_seconds),
+        )
+        .await?;
         Migrator::up(&db, None).await?;
         crate::db::checkpoint_in_background(db.clone());
         let store = Store::new(db).with_access_ttl(config.access_token_ttl);

@@ -136,7 +136,9 @@ pub async fn issue(
                 scope: at.scope.clone(),
                 auth_time,
                 created: now,
-                expires_at: now + Duration::seconds(state.config.refresh_token_ttl.max(1)),
+                // Idle lifetime from now, never past the absolute lifetime from the sign-in.
+                expires_at: (now + Duration::seconds(state.config.refresh_token_ttl.max(1)))
+                    .min(auth_time + Duration::seconds(state.config.refresh_token_absolute_ttl.max(0))),
                 used: false,
                 revoked: false,
                 // §5: refresh tokens of confidential clients are bound by client authentication.

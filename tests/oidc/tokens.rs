@@ -311,3 +311,25 @@ async fn introspection_tells_a_token_only_to_its_client_or_a_resource_server() {
     assert_eq!(app.introspect(&api, refresh).await, json!({"active": false}));
     assert_eq!(app.introspect(&stranger, refresh).await, json!({"active": false}));
 }
+
+#[tokio::test]
+async fn refresh_tokens_end_at_the_absolute_lifetime_however_often_they_are_refreshed() {
+    // An absolute lifetime of zero: the sign-in's refresh tokens are already over.
+    let app = crate::common::spawn_app_with(|c| c.refresh_token_absolute_ttl = 0).await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid offline_access").await;
+    let res = refresh(&app, &rp, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(json_of(res).await["error"], "invalid_grant");
+    // With the default, the same flow refreshes.
+    let app = spawn_app().await;
+    app.create_user_with_password("alice").await;
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid offline_access").await;
+    assert_eq!(
+        refresh(&app, &rp, tokens["refresh_token"].as_str().unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}

@@ -144,3 +144,24 @@ async fn filters_built_to_exhaust_the_database_are_answered_or_refused_never_a_5
         "needle"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs SCIMITAR_TEST_DATABASE_URL (PostgreSQL); CI runs it with --include-ignored"]
+async fn a_database_statement_past_the_timeout_is_cut_off_on_postgres() {
+    use sea_orm::{ConnectionTrait, Statement};
+    crate::common::require_postgres();
+    let app = spawn_app_with(|c| c.db_statement_timeout_seconds = 1).await;
+    let db = app.store.db();
+    let quick = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT pg_sleep(0.1)",
+        ))
+        .await;
+    assert!(quick.is_ok(), "{quick:?}");
+    let slow = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT pg_sleep(5)"))
+        .await
+        .expect_err("cut off");
+    assert!(slow.to_string().contains("statement timeout"), "{slow}");
+}
