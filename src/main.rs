@@ -65,6 +65,10 @@ enum ClientCommand {
     },
     /// List clients (never their secrets).
     List,
+    /// Delete a client: its codes and refresh tokens go, its access tokens stop working.
+    Delete { client_id: String },
+    /// Give a confidential client a new secret (printed once); the old one stops working.
+    RotateSecret { client_id: String },
 }
 
 #[derive(Subcommand)]
@@ -212,6 +216,21 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
                     c.groups_prefix.map(|p| format!(" prefix={p}")).unwrap_or_default()
                 );
             }
+        }
+        ClientCommand::Delete { client_id } => {
+            let until = chrono::Utc::now() + chrono::Duration::seconds(config.access_token_ttl.max(1));
+            store.clients().delete(&cli_actor(), &client_id, until).await?;
+            println!("deleted client {client_id}");
+        }
+        ClientCommand::RotateSecret { client_id } => {
+            let secret = oidc::random_secret();
+            store
+                .clients()
+                .set_secret(&cli_actor(), &client_id, &auth::tokens::hash(&secret))
+                .await?;
+            println!(
+                "client_id:     {client_id}\nclient_secret: {secret}   (shown only once; the old secret no longer works)"
+            );
         }
     }
     Ok(())

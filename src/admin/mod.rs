@@ -4,6 +4,7 @@
 //! Every route needs a bearer token: reads (`GET`) need `admin:read` or `admin`, writes need
 //! `admin`. Only `/api/v1/openapi.json` is public.
 pub mod audit;
+pub mod clients;
 pub mod directory;
 pub mod ident;
 pub mod membership;
@@ -35,6 +36,7 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
             .configure(membership::configure)
             .configure(directory::configure)
             .configure(tokens::configure)
+            .configure(clients::configure)
             .configure(audit::configure)
             .service(openapi::openapi_json);
         let doc = openapi::document(&api);

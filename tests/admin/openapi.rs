@@ -21,6 +21,9 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
     ("get", "/api/v1/audit"),
+    ("get", "/api/v1/clients"),
+    ("delete", "/api/v1/clients/{client_id}"),
+    ("post", "/api/v1/clients/{client_id}/secret"),
     ("get", "/api/v1/openapi.json"),
 ];
 
@@ -68,7 +71,7 @@ async fn every_route_served_under_api_v1_is_in_the_document_and_nothing_else() {
     let paths = doc["paths"].as_object().unwrap();
 
     for (path, item) in paths {
-        let url = path.replace("{group}", "g").replace("{user}", "u").replace("{id}", "i");
+        let url = path.replace("{group}", "g").replace("{user}", "u").replace("{id}", "i").replace("{client_id}", "c");
         for method in METHODS {
             let res = app
                 .client

@@ -42,4 +42,94 @@ impl Clients<'_> {
             .all(self.store.db())
             .await?)
     }
+
+    /// Deletes a client with everything issued to it: codes, pushed requests and refresh
+    /// tokens go, and every token family it holds is listed as revoked until `access_expiry`
+    /// (its access tokens die too). Audited as `client.delete`.
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        access_expiry: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        use entity::{auth_code, pushed_request, refresh_token};
+        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        let tx = self.store.write_tx().await?;
+        let Some(client) = oauth_client::Entity::find_by_id(client_id.to_owned()).one(&*tx).await? else {
+            return Err(StoreError::NotFound("client"));
+        };
+        let mut families: Vec<uuid::Uuid> = refresh_token::Entity::find()
+            .select_only()
+            .column(refresh_token::Column::FamilyId)
+            .filter(refresh_token::Column::ClientId.eq(client_id))
+            .distinct()
+            .into_tuple()
+            .all(&*tx)
+            .await?;
+        let from_codes: Vec<Option<uuid::Uuid>> = auth_code::Entity::find()
+            .select_only()
+            .column(auth_code::Column::FamilyId)
+            .filter(auth_code::Column::ClientId.eq(client_id))
+            .into_tuple()
+            .all(&*tx)
+            .await?;
+        families.extend(from_codes.into_iter().flatten());
+        families.sort();
+        families.dedup();
+        let mut batch = Batch::default();
+        for family in &families {
+            super::grants::revocation_in(&mut batch, &*tx, *family, access_expiry);
+        }
+        batch.push(
+            &*tx,
+            &refresh_token::Entity::delete_many().filter(refresh_token::Column::ClientId.eq(client_id)),
+        );
+        batch.push(
+            &*tx,
+            &auth_code::Entity::delete_many().filter(auth_code::Column::ClientId.eq(client_id)),
+        );
+        batch.push(
+            &*tx,
+            &pushed_request::Entity::delete_many().filter(pushed_request::Column::ClientId.eq(client_id)),
+        );
+        batch.push(&*tx, &oauth_client::Entity::delete_by_id(client_id.to_owned()));
+        let id = uuid::Uuid::parse_str(client_id).unwrap_or_default();
+        let event = Event::admin("client.delete", "Client", id).with_detail(serde_json::json!({
+            "client_id": client_id, "name": client.name, "token_families": families.len(),
+        }));
+        audit::record_in(&mut batch, &*tx, actor, vec![event]);
+        batch.run(&*tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a confidential client's secret hash (the old secret stops working at once).
+    /// Audited as `client.secret_rotate`.
+    pub async fn set_secret(&self, actor: &Actor, client_id: &str, secret_hash: &str) -> Result<(), StoreError> {
+        use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+        let tx = self.store.write_tx().await?;
+        let Some(client) = oauth_client::Entity::find_by_id(client_id.to_owned()).one(&*tx).await? else {
+            return Err(StoreError::NotFound("client"));
+        };
+        if client.public {
+            return Err(StoreError::Invalid("a public client has no secret".into()));
+        }
+        let mut batch = Batch::default();
+        batch.push(
+            &*tx,
+            &oauth_client::Entity::update_many()
+                .col_expr(
+                    oauth_client::Column::SecretHash,
+                    Expr::value(Some(secret_hash.to_owned())),
+                )
+                .filter(oauth_client::Column::ClientId.eq(client_id)),
+        );
+        let id = uuid::Uuid::parse_str(client_id).unwrap_or_default();
+        let event = Event::admin("client.secret_rotate", "Client", id)
+            .with_detail(serde_json::json!({"client_id": client_id, "name": client.name}));
+        audit::record_in(&mut batch, &*tx, actor, vec![event]);
+        batch.run(&*tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -258,7 +258,7 @@ pub(crate) async fn end_user_grants(
 
 /// Adds to `batch`: list `id` (a `jti` or a family) as revoked until `expires_at`, and
 /// forget revocations whose tokens have all expired.
-fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) {
+pub(crate) fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) {
     batch.push(
         db,
         &token_revocation::Entity::delete_many().filter(token_revocation::COLUMN.expires_at.lt(Utc::now())),
