@@ -125,9 +125,14 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
-    /// Serve Prometheus metrics at `GET /metrics` (no authentication; `false` gives 404).
+    /// Serve Prometheus metrics at `GET /metrics` (`false` gives 404). They need a bearer API
+    /// token with scope `admin:read` unless `SCIMITAR_METRICS_PUBLIC` is set.
     #[arg(long, env = "SCIMITAR_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
     pub metrics: bool,
+
+    /// Serve `GET /metrics` without authentication (for a scraper on a private network).
+    #[arg(long, env = "SCIMITAR_METRICS_PUBLIC", default_value_t = false, action = clap::ArgAction::Set)]
+    pub metrics_public: bool,
 
     /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
     #[arg(skip = true)]
@@ -185,6 +190,7 @@ impl Config {
             keys_reload_seconds: 60,
             request_timeout_seconds: 30,
             metrics: true,
+            metrics_public: false,
             handle_signals: true,
         }
     }

@@ -18,11 +18,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics));
 }
 
-/// `GET /metrics`: Prometheus text format, without authentication (`SCIMITAR_METRICS=false`
-/// turns it off: 404). Keep it off the public listener or block it at the load balancer.
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// `GET /metrics`: Prometheus text format, for a bearer API token with scope `admin:read`
+/// (Prometheus: `authorization: {credentials: …}`), or for anyone with
+/// `SCIMITAR_METRICS_PUBLIC=true`; `SCIMITAR_METRICS=false` turns it off (404).
+async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
     if !state.config.metrics {
         return HttpResponse::NotFound().finish();
+    }
+    if !state.config.metrics_public {
+        let refusal = match crate::auth::authenticate(&state.store, req.headers()).await {
+            Ok(p) if p.has(crate::auth::Scope::AdminRead) => None,
+            Ok(_) => Some(StatusCode::FORBIDDEN),
+            Err(crate::auth::AuthError::Store(e)) => {
+                tracing::error!(error = %e, "metrics: token lookup failed");
+                Some(StatusCode::SERVICE_UNAVAILABLE)
+            }
+            Err(_) => Some(StatusCode::UNAUTHORIZED),
+        };
+        if let Some(status) = refusal {
+            let mut res = HttpResponse::build(status);
+            if status == StatusCode::UNAUTHORIZED {
+                res.insert_header(("WWW-Authenticate", "Bearer realm=\"scimitar\""));
+            }
+            return res.body("metrics need a bearer token with scope admin:read\n");
+        }
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

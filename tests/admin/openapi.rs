@@ -71,7 +71,11 @@ async fn every_route_served_under_api_v1_is_in_the_document_and_nothing_else() {
     let paths = doc["paths"].as_object().unwrap();
 
     for (path, item) in paths {
-        let url = path.replace("{group}", "g").replace("{user}", "u").replace("{id}", "i").replace("{client_id}", "c");
+        let url = path
+            .replace("{group}", "g")
+            .replace("{user}", "u")
+            .replace("{id}", "i")
+            .replace("{client_id}", "c");
         for method in METHODS {
             let res = app
                 .client

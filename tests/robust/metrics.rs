@@ -45,7 +45,26 @@ async fn metrics_count_requests_per_route_pattern_tokens_and_failed_logins() {
         )
         .await;
     assert_eq!(res.status(), 401);
+    // Not public: a token with admin:read is needed.
     let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let scim_only = app.token_with(&[scimitar::auth::Scope::Scim]).await;
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(scim_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let reader = app.token_with(&[scimitar::auth::Scope::AdminRead]).await;
+    let res = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth(reader)
+        .send()
+        .await
+        .unwrap();
 
     // Assert
     assert_eq!(res.status(), 200);
