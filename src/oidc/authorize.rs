@@ -20,7 +20,7 @@ use super::{
     authz_error::redirect,
     claims::Scopes,
     clients, ct_eq,
-    login_page::{self, CSRF_COOKIE, SESSION_COOKIE},
+    login_page::{self, Kind as CookieKind},
     random_secret,
 };
 use crate::{
@@ -257,7 +257,7 @@ async fn grant_code(
 
 /// The user of a live login session cookie, if they are still active.
 async fn session_user(state: &AppState, req: &HttpRequest) -> Result<Option<(Uuid, DateTime<Utc>)>, AuthzError> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+    let Some(cookie) = req.cookie(CookieKind::Session.name(&state.issuer)) else {
         return Ok(None);
     };
     let Some(s) = state.store.grants().session(&tokens::hash(cookie.value())).await? else {
@@ -315,7 +315,7 @@ pub async fn authorize_get_handler(state: web::Data<AppState>, req: HttpRequest)
         });
     }
     let csrf = req
-        .cookie(CSRF_COOKIE)
+        .cookie(CookieKind::Csrf.name(&state.issuer))
         .map(|c| c.value().to_owned())
         .filter(|c| c.len() == 43)
         .unwrap_or_else(random_secret);
@@ -341,7 +341,7 @@ pub async fn authorize_post_handler(
     form.params = resolve(&state, form.params).await?;
     let v = validate(&state, &form.params, false).await?;
     let cookie_csrf = req
-        .cookie(CSRF_COOKIE)
+        .cookie(CookieKind::Csrf.name(&state.issuer))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     if cookie_csrf.is_empty() || !ct_eq(&cookie_csrf, &form.csrf) {
@@ -418,10 +418,7 @@ pub async fn authorize_post_handler(
         .await?;
     let mut res = grant_code(&state, &v, user.id, now).await?;
     let max_age = CookieDuration::seconds(SESSION_TTL.num_seconds());
-    let cookie = login_page::secure(
-        login_page::cookie(SESSION_COOKIE, session, Some(max_age)),
-        &state.issuer,
-    );
+    let cookie = login_page::cookie(CookieKind::Session, session, Some(max_age), &state.issuer);
     let _ = res.add_cookie(&cookie);
     Ok(res)
 }

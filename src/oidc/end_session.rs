@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{
     clients,
-    login_page::{self, SESSION_COOKIE},
+    login_page::{self, Kind as CookieKind},
 };
 use crate::{AppState, auth::tokens};
 
@@ -82,7 +82,7 @@ async fn end_session(state: &AppState, req: &HttpRequest, mut p: LogoutParams) -
     if p.client_id.is_none() {
         p.client_id = hinted;
     }
-    if let Some(c) = req.cookie(SESSION_COOKIE)
+    if let Some(c) = req.cookie(CookieKind::Session.name(&state.issuer))
         && let Err(e) = state.store.grants().delete_session(&tokens::hash(c.value())).await
     {
         tracing::error!(error = %e, "could not delete a login session");
@@ -100,7 +100,7 @@ async fn end_session(state: &AppState, req: &HttpRequest, mut p: LogoutParams) -
         }
         None => login_page::message(StatusCode::OK, "Signed out", "You are signed out."),
     };
-    let _ = res.add_cookie(&login_page::removal(SESSION_COOKIE));
+    let _ = res.add_cookie(&login_page::removal(CookieKind::Session, &state.issuer));
     res
 }
 

@@ -7,8 +7,29 @@ use actix_web::{
 };
 use askama::Template;
 
-pub const SESSION_COOKIE: &str = "scimitar_session";
-pub const CSRF_COOKIE: &str = "scimitar_csrf";
+/// The cookies of the sign-in pages. Over `https` they carry the `__Host-` prefix (RFC 6265bis
+/// §4.1.3.2): `Secure`, `Path=/`, no `Domain`, so no other host or path can set or shadow
+/// them. A plain-`http` issuer (development) gets the bare names, scoped to `/oauth2`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Session,
+    Csrf,
+}
+
+impl Kind {
+    pub fn name(self, issuer: &str) -> &'static str {
+        match (self, https(issuer)) {
+            (Kind::Session, true) => "__Host-scimitar_session",
+            (Kind::Session, false) => "scimitar_session",
+            (Kind::Csrf, true) => "__Host-scimitar_csrf",
+            (Kind::Csrf, false) => "scimitar_csrf",
+        }
+    }
+}
+
+fn https(issuer: &str) -> bool {
+    issuer.starts_with("https://")
+}
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -75,7 +96,7 @@ pub fn login(
         params,
     };
     let mut res = html(status, page.render());
-    let _ = res.add_cookie(&secure(cookie(CSRF_COOKIE, csrf.to_owned(), None), issuer));
+    let _ = res.add_cookie(&cookie(Kind::Csrf, csrf.to_owned(), None, issuer));
     res
 }
 
@@ -84,12 +105,13 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
     html(status, MessagePage { title, text }.render())
 }
 
-/// An HttpOnly, SameSite=Lax cookie scoped to `/oauth2`; `Secure` is added by the caller's
-/// issuer scheme in [`secure`].
-pub fn cookie(name: &'static str, value: String, max_age: Option<CookieDuration>) -> Cookie<'static> {
-    let mut c = Cookie::build(name, value)
-        .path("/oauth2")
+/// An HttpOnly, SameSite=Lax cookie of `kind` for `issuer` (see [`Kind`]).
+pub fn cookie(kind: Kind, value: String, max_age: Option<CookieDuration>, issuer: &str) -> Cookie<'static> {
+    let secure = https(issuer);
+    let mut c = Cookie::build(kind.name(issuer), value)
+        .path(if secure { "/" } else { "/oauth2" })
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Lax)
         .finish();
     if let Some(age) = max_age {
@@ -98,15 +120,9 @@ pub fn cookie(name: &'static str, value: String, max_age: Option<CookieDuration>
     c
 }
 
-/// Marks the cookie `Secure` when the issuer is served over HTTPS.
-pub fn secure(mut c: Cookie<'static>, issuer: &str) -> Cookie<'static> {
-    c.set_secure(issuer.starts_with("https://"));
-    c
-}
-
-/// An expired cookie that makes the browser forget `name`.
-pub fn removal(name: &'static str) -> Cookie<'static> {
-    let mut c = cookie(name, String::new(), None);
+/// An expired cookie that makes the browser forget the cookie of `kind`.
+pub fn removal(kind: Kind, issuer: &str) -> Cookie<'static> {
+    let mut c = cookie(kind, String::new(), None, issuer);
     c.make_removal();
     c
 }

@@ -124,3 +124,42 @@ async fn every_response_forbids_content_sniffing() {
         );
     }
 }
+
+#[tokio::test]
+async fn behind_an_https_issuer_the_sign_in_cookies_are_host_prefixed_and_secure() {
+    let app = crate::common::spawn_app_with(|c| c.issuer = Some("https://idp.example".into())).await;
+    let rp = app.register_client(json!({})).await;
+    let res = browser()
+        .get(app.authorize_url(&rp, "openid", &pkce().1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-scimitar_csrf="))
+        .expect("{cookies:?}");
+    for part in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(csrf.split("; ").any(|p| p == part), "{part} in {csrf}");
+    }
+    assert!(!csrf.contains("Domain="), "{csrf}");
+    // A plain-http issuer (development) keeps the bare names.
+    let dev = spawn_app().await;
+    let rp = dev.register_client(json!({})).await;
+    let res = browser()
+        .get(dev.authorize_url(&rp, "openid", &pkce().1))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("scimitar_csrf=") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+}
