@@ -144,7 +144,13 @@ pub async fn issue(
                 // §5: refresh tokens of confidential clients are bound by client authentication.
                 dpop_jkt: dpop.filter(|_| client.public).map(str::to_owned),
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Invalid(_) => {
+                    OAuthError::invalid_grant("the grant was revoked while the tokens were issued")
+                }
+                e => e.into(),
+            })?;
         body["refresh_token"] = json!(secret);
     }
     Ok(body)

@@ -222,6 +222,11 @@ impl Batch {
         self.stmts.push(q.build(db.get_database_backend()));
     }
 
+    /// Adds a statement written as SQL text.
+    pub fn push_raw(&mut self, stmt: sea_orm::Statement) {
+        self.stmts.push(stmt);
+    }
+
     pub async fn run(self, db: &impl sea_orm::ConnectionTrait) -> Result<(), DbErr> {
         if db.get_database_backend() != DbBackend::Sqlite {
             for stmt in self.stmts {

@@ -333,3 +333,44 @@ async fn refresh_tokens_end_at_the_absolute_lifetime_however_often_they_are_refr
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn no_refresh_token_joins_a_family_once_it_is_revoked() {
+    // The insert that follows a redemption checks the revocation list under the family's lock,
+    // so a revocation that lands between the two cannot leave a live token behind.
+    let app = spawn_app().await;
+    let family = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
+    let token = |n: u8| entity::refresh_token::Model {
+        token_hash: format!("hash-{n}"),
+        family_id: family,
+        client_id: "c".into(),
+        user_id: None,
+        scope: "openid".into(),
+        auth_time: now,
+        created: now,
+        expires_at: now + chrono::Duration::hours(1),
+        used: false,
+        revoked: false,
+        dpop_jkt: None,
+    };
+    app.store
+        .grants()
+        .insert_refresh(token(1))
+        .await
+        .expect("a live family takes tokens");
+    app.store
+        .grants()
+        .revoke_family(family, now + chrono::Duration::minutes(15))
+        .await
+        .unwrap();
+    let err = app
+        .store
+        .grants()
+        .insert_refresh(token(2))
+        .await
+        .expect_err("revoked family");
+    assert!(matches!(err, scimitar::store::StoreError::Invalid(_)), "{err:?}");
+    assert!(app.store.grants().get_refresh("hash-2").await.unwrap().is_none());
+    assert!(app.store.grants().get_refresh("hash-1").await.unwrap().unwrap().revoked);
+}

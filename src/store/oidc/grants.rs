@@ -74,9 +74,24 @@ impl Grants<'_> {
         Ok(Redeemed::Fresh(row))
     }
 
+    /// Stores a refresh token — unless its family was revoked meanwhile (a replayed token or a
+    /// deprovisioning between the redemption and this insert): then `Invalid`. The family's
+    /// lock (see [`family_lock`]) orders this against a concurrent revocation, so a revocation
+    /// either sees the new token or the insert sees the revocation.
     pub async fn insert_refresh(&self, token: refresh_token::Model) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        token.into_active_model().insert(self.store.db()).await?;
+        let tx = self.store.write_tx().await?;
+        if let Some(lock) = family_lock(tx.get_database_backend(), token.family_id) {
+            tx.execute_raw(lock).await?;
+        }
+        if token_revocation::Entity::find_by_id(token.family_id)
+            .one(&*tx)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Invalid("the grant was revoked".into()));
+        }
+        token.into_active_model().insert(&*tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -258,7 +273,20 @@ pub(crate) async fn end_user_grants(
 
 /// Adds to `batch`: list `id` (a `jti` or a family) as revoked until `expires_at`, and
 /// forget revocations whose tokens have all expired.
+/// PostgreSQL: a transaction-scoped lock on a token family (`pg_advisory_xact_lock`), taken by
+/// both its revocation and the insert of a new refresh token in it, so the two never
+/// interleave. SQLite needs none: its writers are serialized.
+fn family_lock(backend: sea_orm::DbBackend, family: Uuid) -> Option<sea_orm::Statement> {
+    (backend == sea_orm::DbBackend::Postgres).then(|| {
+        let key = i64::from_be_bytes(family.as_bytes()[..8].try_into().expect("8 bytes"));
+        sea_orm::Statement::from_sql_and_values(backend, "SELECT pg_advisory_xact_lock($1)", vec![key.into()])
+    })
+}
+
 pub(crate) fn revocation_in(batch: &mut Batch, db: &impl ConnectionTrait, id: Uuid, expires_at: DateTime<Utc>) {
+    if let Some(lock) = family_lock(db.get_database_backend(), id) {
+        batch.push_raw(lock);
+    }
     batch.push(
         db,
         &token_revocation::Entity::delete_many().filter(token_revocation::COLUMN.expires_at.lt(Utc::now())),
