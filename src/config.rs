@@ -101,6 +101,11 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_REQUIRE_PAR", default_value_t = false)]
     pub require_par: bool,
 
+    /// Require DPoP proofs to carry a server-provided nonce (RFC 9449 §8): a proof without a
+    /// current one is answered `use_dpop_nonce` with a fresh `DPoP-Nonce` header.
+    #[arg(long, env = "SCIMITAR_DPOP_REQUIRE_NONCE", default_value_t = false)]
+    pub dpop_require_nonce: bool,
+
     /// Key-encryption key for the signing keys at rest: base64 of 32 random bytes
     /// (`openssl rand -base64 32`). Every replica needs the same one. Unset (and no key file):
     /// signing keys are stored unencrypted, with a warning at every start.
@@ -184,6 +189,7 @@ impl Config {
             password_min_length: 8,
             trusted_proxies: Default::default(),
             require_par: false,
+            dpop_require_nonce: false,
             key_encryption_key: None,
             key_encryption_key_file: None,
             previous_key_encryption_key: None,

@@ -43,6 +43,7 @@ impl Application {
             );
         }
         let keys = KeyRing::ensure(&store, alg, reload, Arc::new(keks)).await?;
+        let dpop_nonces = Arc::new(oidc::dpop::Nonces::new(&store.server_secret("dpop_nonce").await?));
 
         let listener = TcpListener::bind(&config.bind)?;
         let addr = listener.local_addr()?;
@@ -58,6 +59,7 @@ impl Application {
             issuer: issuer.into(),
             keys: Arc::new(keys),
             verifications: Arc::new(tokio::sync::Semaphore::new(config.password_verifications as usize)),
+            dpop_nonces,
             metrics: Arc::default(),
             member_lists: Arc::new(tokio::sync::Semaphore::new(crate::state::CONCURRENT_MEMBER_LISTS)),
         };

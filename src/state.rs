@@ -13,6 +13,8 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Turns to verify a password (argon2id, ~19 MiB each): bounds a flood of sign-ins.
     pub verifications: Arc<tokio::sync::Semaphore>,
+    /// Makes and checks DPoP nonces (a key every replica shares).
+    pub dpop_nonces: Arc<crate::oidc::dpop::Nonces>,
     /// Prometheus metrics of this process (`GET /metrics`).
     pub metrics: Arc<Metrics>,
     /// Turns to load and render full member lists (see [`AppState::member_list_turn`]).

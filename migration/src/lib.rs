@@ -15,6 +15,7 @@ mod m20261130_000010_pushed_authorization_requests;
 mod m20261130_000011_dpop;
 mod m20261130_000012_resource_servers;
 mod m20261130_000013_revoked_api_tokens;
+mod m20261130_000014_server_secrets;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_dpop::Migration),
             Box::new(m20261130_000012_resource_servers::Migration),
             Box::new(m20261130_000013_revoked_api_tokens::Migration),
+            Box::new(m20261130_000014_server_secrets::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 //! A proof (§4.3) is a JWT with `typ: dpop+jwt`, an asymmetric `alg`, the public `jwk` in its
 //! header, and claims `jti`, `htm`, `htu`, `iat` (and `ath`, the access token's hash, when one
 //! is presented). Each `jti` is accepted once (kept in the database, so across replicas).
+//! With `SCIMITAR_DPOP_REQUIRE_NONCE`, a proof must also carry a server nonce (§8).
 use std::collections::HashSet;
 
 use actix_web::{HttpRequest, http::StatusCode};
@@ -34,6 +35,47 @@ struct ProofClaims {
     htu: String,
     iat: i64,
     ath: Option<String>,
+    nonce: Option<String>,
+}
+
+/// How long one nonce window lasts; a nonce of the current or the previous window is good.
+const NONCE_WINDOW_SECONDS: i64 = 60;
+
+/// Server-provided DPoP nonces (§8), stateless: `window || HMAC(key, window)`, so any replica
+/// holding the shared key checks any replica's nonce, and nothing is stored per nonce.
+pub struct Nonces {
+    key: aws_lc_rs::hmac::Key,
+}
+
+impl Nonces {
+    pub fn new(secret: &str) -> Nonces {
+        Nonces {
+            key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes()),
+        }
+    }
+
+    fn for_window(&self, window: i64) -> String {
+        let w = window.to_be_bytes();
+        let tag = aws_lc_rs::hmac::sign(&self.key, &w);
+        let mut bytes = w.to_vec();
+        bytes.extend_from_slice(&tag.as_ref()[..16]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn window(at: chrono::DateTime<Utc>) -> i64 {
+        at.timestamp().div_euclid(NONCE_WINDOW_SECONDS)
+    }
+
+    /// A nonce for clients to use now.
+    pub fn fresh(&self) -> String {
+        self.for_window(Self::window(Utc::now()))
+    }
+
+    /// Is `nonce` one of this window's or the previous one's?
+    pub fn valid(&self, nonce: &str) -> bool {
+        let now = Self::window(Utc::now());
+        [now, now - 1].iter().any(|w| super::ct_eq(nonce, &self.for_window(*w)))
+    }
 }
 
 /// A verified proof: the RFC 7638 thumbprint of its key.
@@ -122,6 +164,19 @@ pub async fn verify(
         (Some(_), _) => return Err(bad("the DPoP proof is not for this access token (ath)")),
         (None, _) => {}
     }
+    if state.config.dpop_require_nonce && !claims.nonce.as_deref().is_some_and(|n| state.dpop_nonces.valid(n)) {
+        // §8: the client retries with the nonce in the header.
+        let mut e = OAuthError::with_status(
+            status,
+            "use_dpop_nonce",
+            "the DPoP proof needs the server's current nonce",
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            e.challenge = Some("DPoP error=\"use_dpop_nonce\"");
+        }
+        e.dpop_nonce = Some(state.dpop_nonces.fresh());
+        return Err(e);
+    }
     if claims.jti.is_empty() || claims.jti.len() > 256 {
         return Err(bad("the DPoP proof needs a jti"));
     }
@@ -165,6 +220,20 @@ mod tests {
             "",
         ] {
             assert!(!same_uri(bad, e), "{bad}");
+        }
+    }
+
+    #[test]
+    fn nonces_last_two_windows_and_need_the_shared_key() {
+        let n = Nonces::new("shared secret");
+        let now = Nonces::window(Utc::now());
+        assert!(n.valid(&n.fresh()));
+        assert!(n.valid(&n.for_window(now - 1)));
+        assert!(!n.valid(&n.for_window(now - 2)), "too old");
+        assert!(!n.valid(&n.for_window(now + 5)), "not yet");
+        assert!(!Nonces::new("another secret").valid(&n.fresh()), "another key");
+        for bad in ["", "x", "AAAAAAAAAAAA", &n.fresh()[1..]] {
+            assert!(!n.valid(bad), "{bad}");
         }
     }
 

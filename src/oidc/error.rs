@@ -18,6 +18,8 @@ pub struct OAuthError {
     pub challenge: Option<&'static str>,
     /// `Retry-After` seconds for 429s.
     pub retry_after: Option<u64>,
+    /// A fresh `DPoP-Nonce` for the client to use (RFC 9449 §8).
+    pub dpop_nonce: Option<String>,
 }
 
 impl std::fmt::Display for OAuthError {
@@ -34,6 +36,7 @@ impl OAuthError {
             description: description.into(),
             challenge: None,
             retry_after: None,
+            dpop_nonce: None,
         }
     }
 
@@ -133,6 +136,9 @@ impl ResponseError for OAuthError {
         }
         if let Some(s) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, s.to_string()));
+        }
+        if let Some(n) = &self.dpop_nonce {
+            res.insert_header(("DPoP-Nonce", n.as_str()));
         }
         res.json(json!({"error": self.error, "error_description": self.description}))
     }

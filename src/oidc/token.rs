@@ -51,10 +51,14 @@ pub async fn token_handler(
         _ => return Err(OAuthError::unsupported_grant_type("unsupported grant_type")),
     };
     state.metrics.token_issued(grant_name(grant));
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(body))
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    // §8.2: the next nonce to use, with every answer to a DPoP request.
+    if proof.is_some() && state.config.dpop_require_nonce {
+        res.insert_header(("DPoP-Nonce", state.dpop_nonces.fresh()));
+    }
+    Ok(res.json(body))
 }
 
 /// The grant as a `'static` metrics label (only grants that got past the dispatch above).

@@ -65,7 +65,10 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the client no longer exists"))?;
     let policy = subject::policy(&state, &client);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(claims::userinfo(&subject.info, &scopes, &subject.groups, &policy)))
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if dpop_scheme && state.config.dpop_require_nonce {
+        res.insert_header(("DPoP-Nonce", state.dpop_nonces.fresh()));
+    }
+    Ok(res.json(claims::userinfo(&subject.info, &scopes, &subject.groups, &policy)))
 }

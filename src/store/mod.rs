@@ -191,6 +191,36 @@ impl Store {
         groups::Groups { store: self }
     }
 
+    /// The shared secret called `name`, made (32 random bytes, base64url) by whichever replica
+    /// asks first.
+    pub async fn server_secret(&self, name: &str) -> Result<String, StoreError> {
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        use sea_orm::{ConnectionTrait, Statement};
+        let mut bytes = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| StoreError::Invalid("no randomness".into()))?;
+        let backend = self.backend();
+        {
+            let _turn = self.write_turn().await;
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    vec![name.into(), URL_SAFE_NO_PAD.encode(bytes).into()],
+                ))
+                .await?;
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT value FROM server_secrets WHERE name = $1",
+                vec![name.into()],
+            ))
+            .await?
+            .ok_or(StoreError::NotFound("server secret"))?;
+        Ok(row.try_get("", "value")?)
+    }
+
     pub fn limits(&self) -> limits::Limits<'_> {
         limits::Limits { store: self }
     }

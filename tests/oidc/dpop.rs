@@ -232,3 +232,59 @@ async fn malformed_or_replayed_proofs_at_the_token_endpoint_are_invalid_dpop_pro
     let res = token_with_proof(&app, &rp, &form, Some(proof)).await;
     assert_eq!(json_of(res).await["error"], "invalid_dpop_proof");
 }
+
+/// A proof carrying `nonce`.
+fn proof_with_nonce(key: &DpopKey, htm: &str, htu: &str, access_token: Option<&str>, nonce: &str) -> String {
+    let mut claims = json!({
+        "jti": uuid::Uuid::new_v4().to_string(), "htm": htm, "htu": htu,
+        "iat": chrono::Utc::now().timestamp(), "nonce": nonce,
+    });
+    if let Some(t) = access_token {
+        claims["ath"] = json!(scimitar::oidc::dpop::ath(t));
+    }
+    key.sign("dpop+jwt", claims)
+}
+
+#[tokio::test]
+async fn with_nonces_required_a_proof_needs_the_servers_current_nonce() {
+    // Two replicas on one database: a nonce from one is good at the other.
+    let url = match crate::common::postgres_test_url() {
+        Some(admin) => crate::common::fresh_postgres_database(&admin).await,
+        None => crate::common::temp_sqlite_url().0,
+    };
+    let start = || {
+        let url = url.clone();
+        crate::common::spawn_app_with(move |c| {
+            c.database_url = url;
+            c.dpop_require_nonce = true;
+        })
+    };
+    let (a, b) = (start().await, start().await);
+    let rp = a.register_client(json!({"grant_types": ["client_credentials"]})).await;
+    let key = DpopKey::new();
+    let form = [("grant_type", "client_credentials")];
+    // Without a nonce: use_dpop_nonce, with one to use.
+    let res = token_with_proof(&a, &rp, &form, Some(key.proof("POST", &a.url("/oauth2/token"), None))).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let nonce = res.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+    assert_eq!(json_of(res).await["error"], "use_dpop_nonce");
+    // A made-up nonce is no better.
+    let forged = proof_with_nonce(
+        &key,
+        "POST",
+        &a.url("/oauth2/token"),
+        None,
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    );
+    let res = token_with_proof(&a, &rp, &form, Some(forged)).await;
+    assert_eq!(json_of(res).await["error"], "use_dpop_nonce");
+    // The nonce from replica a works at replica b (same client, same database).
+    let proof = proof_with_nonce(&key, "POST", &b.url("/oauth2/token"), None, &nonce);
+    let res = token_with_proof(&b, &rp, &form, Some(proof)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers().get("dpop-nonce").is_some(),
+        "the next nonce comes with the answer"
+    );
+    assert_eq!(json_of(res).await["token_type"], "DPoP");
+}
