@@ -22,14 +22,7 @@ async fn every_authorization_response_carries_iss() {
     let app = spawn_app().await;
     app.create_user_with_password("alice").await;
     let rp = app.register_client(json!({})).await;
-    let discovery = json_of(
-        app.client
-            .get(app.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let discovery = app.discovery().await;
     assert_eq!(discovery["authorization_response_iss_parameter_supported"], true);
     let issuer = discovery["issuer"].as_str().unwrap().to_owned();
     let b = browser();

@@ -114,14 +114,7 @@ async fn openidconnect_client_signs_in_and_sees_group_changes_after_refresh() {
 #[tokio::test]
 async fn discovery_lists_every_endpoint_and_jwks_is_cacheable() {
     let app = spawn_app().await;
-    let d = json_of(
-        app.client
-            .get(app.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let d = app.discovery().await;
     assert_eq!(d["issuer"], json!(app.address));
     for (k, path) in [
         ("authorization_endpoint", "/oauth2/authorize"),

@@ -135,24 +135,8 @@ async fn deactivation_by_put_and_by_bulk_and_deletion_end_sign_ins_too() {
         );
     }
 }
-
 async fn signed_in_with(app: &TestApp, rp: &Rp, user: &str, password: &str) -> (Client, Value) {
     let b = browser();
-    let (verifier, challenge) = pkce();
-    let url = app.authorize_url(rp, "openid offline_access", &challenge);
-    let res = app.login(&b, &url, user, password).await;
-    let code = query_param(&res, "code").expect("code");
-    let res = app
-        .token_request(
-            rp,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    (b, json_of(res).await)
+    let tokens = app.tokens_in(&b, rp, user, password, "openid offline_access").await;
+    (b, tokens)
 }

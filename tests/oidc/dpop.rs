@@ -96,14 +96,7 @@ async fn a_dpop_bound_access_token_is_refused_at_userinfo_without_a_valid_proof(
     app.create_user_with_password("alice").await;
     let rp = app.register_client(json!({})).await;
     let key = DpopKey::new();
-    let discovery = json_of(
-        app.client
-            .get(app.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let discovery = app.discovery().await;
     assert!(
         discovery["dpop_signing_alg_values_supported"]
             .as_array()

@@ -147,11 +147,27 @@ impl TestApp {
             .expect("userinfo")
     }
 
+    /// The discovery document.
+    pub async fn discovery(&self) -> Value {
+        let res = self
+            .client
+            .get(self.url("/.well-known/openid-configuration"))
+            .send()
+            .await
+            .expect("discovery");
+        json_of(res).await
+    }
+
     /// Runs the whole code flow (PKCE S256) for a confidential client; returns the token response.
     pub async fn tokens_for(&self, rp: &Rp, user: &str, scope: &str) -> Value {
+        self.tokens_in(&browser(), rp, user, PASSWORD, scope).await
+    }
+
+    /// The code flow in browser `b` (which keeps the login session) with `password`.
+    pub async fn tokens_in(&self, b: &Client, rp: &Rp, user: &str, password: &str, scope: &str) -> Value {
         let (verifier, challenge) = pkce();
         let url = self.authorize_url(rp, scope, &challenge);
-        let res = self.login(&browser(), &url, user, PASSWORD).await;
+        let res = self.login(b, &url, user, password).await;
         let code = query_param(&res, "code").expect("code");
         let res = self
             .token_request(

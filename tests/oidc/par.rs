@@ -45,14 +45,7 @@ async fn a_pushed_request_signs_in_and_its_code_redeems_once() {
     let rp = app
         .register_client(json!({"require_pushed_authorization_requests": true}))
         .await;
-    let discovery = json_of(
-        app.client
-            .get(app.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let discovery = app.discovery().await;
     assert_eq!(
         discovery["pushed_authorization_request_endpoint"],
         app.url("/oauth2/par")
@@ -128,15 +121,7 @@ async fn a_par_only_clients_plain_authorization_request_is_refused() {
         .await
         .unwrap();
     assert_eq!(query_param(&res, "error").as_deref(), Some("invalid_request"));
-    let discovery = json_of(
-        strict
-            .client
-            .get(strict.url("/.well-known/openid-configuration"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let discovery = strict.discovery().await;
     assert_eq!(discovery["require_pushed_authorization_requests"], true);
 }
 
