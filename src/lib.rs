@@ -1,6 +1,7 @@
 //! Scimitar: an identity provider speaking SCIM 2.0 and OpenID Connect.
 //!
 //! Dependencies point one way: HTTP surfaces (`scim`, `oidc`, `admin`, `ops`) → `store` → `entity`.
+pub mod access; // permissions, roles and what a user effectively holds
 pub mod admin; // admin API under /api/v1 (membership, tokens, audit, OpenAPI)
 pub mod auth; // bearer tokens, scopes, password hashing
 pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`

@@ -16,6 +16,7 @@ mod m20261130_000011_dpop;
 mod m20261130_000012_resource_servers;
 mod m20261130_000013_revoked_api_tokens;
 mod m20261130_000014_server_secrets;
+mod m20261130_000015_roles;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_resource_servers::Migration),
             Box::new(m20261130_000013_revoked_api_tokens::Migration),
             Box::new(m20261130_000014_server_secrets::Migration),
+            Box::new(m20261130_000015_roles::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod membership;
 pub mod openapi;
 pub mod paging;
 pub mod problem;
+pub mod roles;
 pub mod tokens;
 
 use actix_web::{
@@ -37,6 +38,7 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
             .configure(directory::configure)
             .configure(tokens::configure)
             .configure(clients::configure)
+            .configure(roles::configure)
             .configure(audit::configure)
             .service(openapi::openapi_json);
         let doc = openapi::document(&api);

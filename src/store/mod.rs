@@ -6,6 +6,7 @@ pub mod limits;
 pub mod lookup;
 pub mod members;
 pub mod oidc;
+pub mod roles;
 pub mod tokens;
 pub mod users;
 
@@ -219,6 +220,10 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("server secret"))?;
         Ok(row.try_get("", "value")?)
+    }
+
+    pub fn roles(&self) -> roles::Roles<'_> {
+        roles::Roles { store: self }
     }
 
     pub fn limits(&self) -> limits::Limits<'_> {

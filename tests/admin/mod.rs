@@ -7,4 +7,5 @@ mod errors;
 mod identifiers;
 mod membership;
 mod openapi;
+mod roles;
 mod tokens;

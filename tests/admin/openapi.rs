@@ -24,6 +24,17 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/clients"),
     ("delete", "/api/v1/clients/{client_id}"),
     ("post", "/api/v1/clients/{client_id}/secret"),
+    ("get", "/api/v1/roles"),
+    ("post", "/api/v1/roles"),
+    ("get", "/api/v1/roles/{role}"),
+    ("patch", "/api/v1/roles/{role}"),
+    ("delete", "/api/v1/roles/{role}"),
+    ("put", "/api/v1/groups/{group}/roles/{role}"),
+    ("delete", "/api/v1/groups/{group}/roles/{role}"),
+    ("put", "/api/v1/users/{user}/roles/{role}"),
+    ("delete", "/api/v1/users/{user}/roles/{role}"),
+    ("get", "/api/v1/users/{user}/permissions"),
+    ("get", "/api/v1/users/{user}/permissions/{permission}"),
     ("get", "/api/v1/openapi.json"),
 ];
 
@@ -75,7 +86,9 @@ async fn every_route_served_under_api_v1_is_in_the_document_and_nothing_else() {
             .replace("{group}", "g")
             .replace("{user}", "u")
             .replace("{id}", "i")
-            .replace("{client_id}", "c");
+            .replace("{client_id}", "c")
+            .replace("{role}", "r")
+            .replace("{permission}", "p");
         for method in METHODS {
             let res = app
                 .client

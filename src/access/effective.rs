@@ -1,0 +1,122 @@
+//! What a user effectively holds: the permissions of their direct roles and of the roles of
+//! every group they belong to, directly or through nested groups — each with where it came
+//! from (`direct`, or the chain of groups from the user's own group to the granting one).
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::Permission;
+use crate::store::{Store, StoreError};
+
+/// A group in a provenance chain.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GroupRef {
+    pub id: Uuid,
+    pub display_name: String,
+}
+
+/// Where a held permission comes from.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Source {
+    /// `direct` (a role granted to the user) or `group`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The role that carries it.
+    pub role: String,
+    /// The permission as the role grants it (`wiki.*` for `wiki.page.edit`).
+    pub granted: String,
+    /// For `group`: the group the role is granted to …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<GroupRef>,
+    /// … and the groups from the user's own group up to it (one element when the user is a
+    /// direct member).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<GroupRef>,
+}
+
+/// One permission a user holds, with every source of it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Held {
+    pub permission: String,
+    pub sources: Vec<Source>,
+}
+
+/// Every permission (grants as granted, wildcards included) the user holds, sorted.
+pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreError> {
+    let groups = store
+        .users()
+        .groups_of(&[user])
+        .await?
+        .remove(&user)
+        .unwrap_or_default();
+    let names: HashMap<Uuid, String> = groups.iter().map(|g| (g.id, g.display_name.clone())).collect();
+    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
+    // Shortest chain from the user to each group, over the membership edges among them.
+    let mut nodes = ids.clone();
+    nodes.push(user);
+    let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (group, member) in store.roles().edges(&nodes).await? {
+        parents.entry(member).or_default().push(group);
+    }
+    let mut chain: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut queue = VecDeque::from([(user, vec![])]);
+    while let Some((node, path)) = queue.pop_front() {
+        for p in parents.get(&node).into_iter().flatten() {
+            if chain.contains_key(p) || !names.contains_key(p) {
+                continue;
+            }
+            let mut next = path.clone();
+            next.push(*p);
+            chain.insert(*p, next.clone());
+            queue.push_back((*p, next));
+        }
+    }
+    let group_ref = |id: &Uuid| GroupRef {
+        id: *id,
+        display_name: names.get(id).cloned().unwrap_or_default(),
+    };
+    let mut held: BTreeMap<String, Vec<Source>> = BTreeMap::new();
+    for grant in store.roles().grants(user, &ids).await? {
+        for p in &grant.permissions {
+            let source = match grant.group {
+                None => Source {
+                    kind: "direct",
+                    role: grant.role_name.clone(),
+                    granted: p.clone(),
+                    group: None,
+                    chain: vec![],
+                },
+                Some(g) => Source {
+                    kind: "group",
+                    role: grant.role_name.clone(),
+                    granted: p.clone(),
+                    group: Some(group_ref(&g)),
+                    chain: chain
+                        .get(&g)
+                        .map(|c| c.iter().map(group_ref).collect())
+                        .unwrap_or_default(),
+                },
+            };
+            held.entry(p.clone()).or_default().push(source);
+        }
+    }
+    Ok(held
+        .into_iter()
+        .map(|(permission, mut sources)| {
+            sources.sort_by(|a, b| (a.kind, &a.role, a.chain.len()).cmp(&(b.kind, &b.role, b.chain.len())));
+            Held { permission, sources }
+        })
+        .collect())
+}
+
+/// Does the user hold `wanted`, and through what? Every grant that covers it (wildcards
+/// resolved) is a source.
+pub async fn check(store: &Store, user: Uuid, wanted: &Permission) -> Result<Vec<Source>, StoreError> {
+    Ok(effective(store, user)
+        .await?
+        .into_iter()
+        .filter(|h| Permission::parse(&h.permission).is_ok_and(|g| g.covers(wanted)))
+        .flat_map(|h| h.sources)
+        .collect())
+}

@@ -1,0 +1,301 @@
+//! Roles and what they grant: create/read/update/delete roles, grant them to groups and
+//! directly to users, and ask what a user holds and why (`/users/{user}/permissions`).
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{ident, openapi::Problems, problem::Problem};
+use crate::{
+    AppState,
+    access::{
+        Permission,
+        effective::{self, Held, Source},
+    },
+    auth::Principal,
+    store::{
+        audit::Source as AuditSource,
+        roles::{Grantee, Role},
+    },
+};
+
+type State = web::Data<AppState>;
+type Caller = web::ReqData<Principal>;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_roles)
+        .service(create_role)
+        .service(get_role)
+        .service(update_role)
+        .service(delete_role)
+        .service(grant_group)
+        .service(revoke_group)
+        .service(grant_user)
+        .service(revoke_user)
+        .service(user_permissions)
+        .service(user_permission);
+}
+
+/// A role: a named set of permissions.
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    id: Uuid,
+    name: String,
+    description: String,
+    /// Dot-separated permissions; a last segment `*` covers everything below it.
+    #[schema(example = json!(["wiki.page.edit", "wiki.*"]))]
+    permissions: Vec<String>,
+}
+
+impl From<Role> for RoleOut {
+    fn from(r: Role) -> Self {
+        RoleOut {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            permissions: r.permissions,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewRole {
+    /// Unique, ignoring case.
+    #[schema(example = "editor")]
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleChange {
+    name: Option<String>,
+    description: Option<String>,
+    /// Replaces the role's permissions.
+    permissions: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RolePath {
+    /// Role id, or its name (case-insensitive).
+    role: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupRolePath {
+    /// Group id, or its display name (case-insensitive).
+    group: String,
+    /// Role id, or its name (case-insensitive).
+    role: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserRolePath {
+    /// User id, userName (case-insensitive) or email.
+    user: String,
+    /// Role id, or its name (case-insensitive).
+    role: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPath {
+    /// User id, userName (case-insensitive) or email.
+    user: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UserPermissionPath {
+    /// User id, userName (case-insensitive) or email.
+    user: String,
+    /// A permission, e.g. `wiki.page.edit`.
+    permission: String,
+}
+
+/// Everything a user holds.
+#[derive(Serialize, ToSchema)]
+pub struct PermissionsOut {
+    permissions: Vec<Held>,
+}
+
+/// Whether a user holds one permission, and through what.
+#[derive(Serialize, ToSchema)]
+pub struct PermissionCheck {
+    permission: String,
+    held: bool,
+    sources: Vec<Source>,
+}
+
+async fn role(state: &AppState, ident: &str) -> Result<Uuid, Problem> {
+    state
+        .store
+        .roles()
+        .resolve(ident)
+        .await?
+        .ok_or_else(|| Problem::not_found(format!("no role with id or name {ident:?}")))
+}
+
+fn permissions(list: &[String]) -> Result<Vec<String>, Problem> {
+    list.iter()
+        .map(|p| {
+            Permission::parse(p)
+                .map(|p| p.as_str().to_owned())
+                .map_err(|e| Problem::bad_request(e.to_string()))
+        })
+        .collect()
+}
+
+fn role_name(name: &str) -> Result<&str, Problem> {
+    let n = name.trim();
+    if n.is_empty() || n.len() > 200 {
+        return Err(Problem::bad_request("\"name\" must be 1 to 200 characters"));
+    }
+    Ok(n)
+}
+
+/// Every role.
+#[utoipa::path(tag = "roles", responses((status = 200, description = "Every role", body = Vec<RoleOut>), Problems))]
+#[get("/roles")]
+async fn list_roles(state: State) -> Result<HttpResponse, Problem> {
+    let roles: Vec<RoleOut> = state.store.roles().list().await?.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(roles))
+}
+
+/// Creates a role.
+#[utoipa::path(tag = "roles", request_body = NewRole, responses((status = 201, description = "The role", body = RoleOut), Problems))]
+#[post("/roles")]
+async fn create_role(state: State, caller: Caller, body: web::Json<NewRole>) -> Result<HttpResponse, Problem> {
+    let name = role_name(&body.name)?;
+    let perms = permissions(&body.permissions)?;
+    let actor = caller.actor(AuditSource::Admin);
+    let r = state
+        .store
+        .roles()
+        .create(&actor, name, &body.description, &perms)
+        .await?;
+    Ok(HttpResponse::Created().json(RoleOut::from(r)))
+}
+
+/// One role.
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role", body = RoleOut), Problems))]
+#[get("/roles/{role}")]
+async fn get_role(state: State, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+    let id = role(&state, &path.role).await?;
+    Ok(HttpResponse::Ok().json(RoleOut::from(state.store.roles().get(id).await?)))
+}
+
+/// Changes a role's name, description or permissions (the ones given).
+#[utoipa::path(tag = "roles", params(RolePath), request_body = RoleChange, responses((status = 200, description = "The role", body = RoleOut), Problems))]
+#[patch("/roles/{role}")]
+async fn update_role(
+    state: State,
+    caller: Caller,
+    path: web::Path<RolePath>,
+    body: web::Json<RoleChange>,
+) -> Result<HttpResponse, Problem> {
+    let id = role(&state, &path.role).await?;
+    let name = body.name.as_deref().map(role_name).transpose()?;
+    let perms = body.permissions.as_deref().map(permissions).transpose()?;
+    let actor = caller.actor(AuditSource::Admin);
+    let r = state
+        .store
+        .roles()
+        .update(&actor, id, name, body.description.as_deref(), perms.as_deref())
+        .await?;
+    Ok(HttpResponse::Ok().json(RoleOut::from(r)))
+}
+
+/// Deletes a role and every grant of it.
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 204, description = "Deleted"), Problems))]
+#[delete("/roles/{role}")]
+async fn delete_role(state: State, caller: Caller, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+    let id = role(&state, &path.role).await?;
+    state
+        .store
+        .roles()
+        .delete(&caller.actor(AuditSource::Admin), id)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn change(
+    state: &AppState,
+    caller: &Principal,
+    to: Grantee,
+    role: Uuid,
+    grant: bool,
+) -> Result<HttpResponse, Problem> {
+    let actor = caller.actor(AuditSource::Admin);
+    let roles = state.store.roles();
+    if grant {
+        roles.grant(&actor, to, role).await?;
+    } else {
+        roles.revoke(&actor, to, role).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Grants a role to a group: its members, direct and nested, hold its permissions.
+#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems))]
+#[put("/groups/{group}/roles/{role}")]
+async fn grant_group(state: State, caller: Caller, path: web::Path<GroupRolePath>) -> Result<HttpResponse, Problem> {
+    let group = ident::group(&state.store, &path.group).await?;
+    let r = role(&state, &path.role).await?;
+    change(&state, &caller, Grantee::Group(group), r, true).await
+}
+
+/// Takes a role from a group.
+#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Not granted (any more)"), Problems))]
+#[delete("/groups/{group}/roles/{role}")]
+async fn revoke_group(state: State, caller: Caller, path: web::Path<GroupRolePath>) -> Result<HttpResponse, Problem> {
+    let group = ident::group(&state.store, &path.group).await?;
+    let r = role(&state, &path.role).await?;
+    change(&state, &caller, Grantee::Group(group), r, false).await
+}
+
+/// Grants a role directly to a user.
+#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems))]
+#[put("/users/{user}/roles/{role}")]
+async fn grant_user(state: State, caller: Caller, path: web::Path<UserRolePath>) -> Result<HttpResponse, Problem> {
+    let user = ident::user(&state.store, &path.user).await?;
+    let r = role(&state, &path.role).await?;
+    change(&state, &caller, Grantee::User(user), r, true).await
+}
+
+/// Takes a directly granted role from a user (roles held through groups stay).
+#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Not granted directly (any more)"), Problems))]
+#[delete("/users/{user}/roles/{role}")]
+async fn revoke_user(state: State, caller: Caller, path: web::Path<UserRolePath>) -> Result<HttpResponse, Problem> {
+    let user = ident::user(&state.store, &path.user).await?;
+    let r = role(&state, &path.role).await?;
+    change(&state, &caller, Grantee::User(user), r, false).await
+}
+
+/// Everything a user holds, each permission with its sources.
+#[utoipa::path(tag = "roles", params(UserPath), responses((status = 200, description = "Effective permissions", body = PermissionsOut), Problems))]
+#[get("/users/{user}/permissions")]
+async fn user_permissions(state: State, path: web::Path<UserPath>) -> Result<HttpResponse, Problem> {
+    let user = ident::user(&state.store, &path.user).await?;
+    let permissions = effective::effective(&state.store, user).await?;
+    Ok(HttpResponse::Ok().json(PermissionsOut { permissions }))
+}
+
+/// Does the user hold this permission, and through what? Wildcard grants count.
+#[utoipa::path(tag = "roles", params(UserPermissionPath), responses((status = 200, description = "Held or not, with the sources", body = PermissionCheck), Problems))]
+#[get("/users/{user}/permissions/{permission}")]
+async fn user_permission(state: State, path: web::Path<UserPermissionPath>) -> Result<HttpResponse, Problem> {
+    let user = ident::user(&state.store, &path.user).await?;
+    let wanted = Permission::parse(&path.permission).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let sources = effective::check(&state.store, user, &wanted).await?;
+    Ok(HttpResponse::Ok().json(PermissionCheck {
+        permission: wanted.as_str().to_owned(),
+        held: !sources.is_empty(),
+        sources,
+    }))
+}

@@ -1,0 +1,339 @@
+//! Roles, their permissions, and their grants to groups and users. Every change is audited in
+//! its own transaction.
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, QueryResult, Statement, Value as DbValue};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Store, StoreError,
+    audit::{self, Actor, Event},
+};
+
+pub struct Roles<'a> {
+    pub(super) store: &'a Store,
+}
+
+/// A role with its permissions (sorted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<String>,
+}
+
+/// A role granted to a group or a user, with its permissions.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The group it is granted to; `None` for a direct grant to the user.
+    pub group: Option<Uuid>,
+    pub role: Uuid,
+    pub role_name: String,
+    pub permissions: Vec<String>,
+}
+
+/// Who a grant goes to.
+#[derive(Debug, Clone, Copy)]
+pub enum Grantee {
+    Group(Uuid),
+    User(Uuid),
+}
+
+fn name_taken(e: StoreError, name: &str) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("a role named {name:?} already exists")),
+        e => e,
+    }
+}
+
+impl Roles<'_> {
+    fn stmt(&self, sql: &str, values: Vec<DbValue>) -> Statement {
+        Statement::from_sql_and_values(self.store.backend(), sql, values)
+    }
+
+    async fn with_permissions(&self, rows: Vec<QueryResult>) -> Result<Vec<Role>, StoreError> {
+        let mut roles = Vec::with_capacity(rows.len());
+        for r in rows {
+            roles.push(Role {
+                id: r.try_get("", "id")?,
+                name: r.try_get("", "name")?,
+                description: r.try_get("", "description")?,
+                permissions: vec![],
+            });
+        }
+        let perms = self
+            .store
+            .db()
+            .query_all_raw(self.stmt(
+                "SELECT role_id, permission FROM role_permissions ORDER BY permission",
+                vec![],
+            ))
+            .await?;
+        let mut by_role: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for p in perms {
+            by_role
+                .entry(p.try_get("", "role_id")?)
+                .or_default()
+                .push(p.try_get("", "permission")?);
+        }
+        for r in &mut roles {
+            r.permissions = by_role.remove(&r.id).unwrap_or_default();
+        }
+        Ok(roles)
+    }
+
+    pub async fn list(&self) -> Result<Vec<Role>, StoreError> {
+        let rows = self
+            .store
+            .db()
+            .query_all_raw(self.stmt("SELECT id, name, description FROM roles ORDER BY name_ci", vec![]))
+            .await?;
+        self.with_permissions(rows).await
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Role, StoreError> {
+        let rows = self
+            .store
+            .db()
+            .query_all_raw(self.stmt("SELECT id, name, description FROM roles WHERE id = $1", vec![id.into()]))
+            .await?;
+        self.with_permissions(rows)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("role"))
+    }
+
+    /// The role `ident` names: its id, or its name (case-insensitive).
+    pub async fn resolve(&self, ident: &str) -> Result<Option<Uuid>, StoreError> {
+        let by_id = Uuid::parse_str(ident).ok();
+        let row = self
+            .store
+            .db()
+            .query_one_raw(self.stmt(
+                "SELECT id FROM roles WHERE id = $1 OR name_ci = $2",
+                vec![by_id.unwrap_or_default().into(), ident.trim().to_lowercase().into()],
+            ))
+            .await?;
+        Ok(row.map(|r| r.try_get("", "id")).transpose()?)
+    }
+
+    /// Creates a role (its name unique ignoring case).
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+        permissions: &[String],
+    ) -> Result<Role, StoreError> {
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        let tx = self.store.write_tx().await?;
+        tx.execute_raw(self.stmt(
+            "INSERT INTO roles (id, name, name_ci, description, created, last_modified) VALUES ($1, $2, $3, $4, $5, $5)",
+            vec![
+                id.into(),
+                name.into(),
+                name.to_lowercase().into(),
+                description.into(),
+                now.into(),
+            ],
+        ))
+        .await
+        .map_err(|e| name_taken(e.into(), name))?;
+        self.set_permissions(&*tx, id, permissions).await?;
+        let event =
+            Event::admin("role.create", "Role", id).with_detail(json!({"name": name, "permissions": permissions}));
+        audit::record(&*tx, actor, vec![event]).await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    async fn set_permissions(
+        &self,
+        tx: &impl ConnectionTrait,
+        id: Uuid,
+        permissions: &[String],
+    ) -> Result<(), StoreError> {
+        tx.execute_raw(self.stmt("DELETE FROM role_permissions WHERE role_id = $1", vec![id.into()]))
+            .await?;
+        let mut unique: Vec<&String> = permissions.iter().collect();
+        unique.sort();
+        unique.dedup();
+        for p in unique {
+            tx.execute_raw(self.stmt(
+                "INSERT INTO role_permissions (role_id, permission) VALUES ($1, $2)",
+                vec![id.into(), p.as_str().into()],
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Changes what is given; the rest stays.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        name: Option<&str>,
+        description: Option<&str>,
+        permissions: Option<&[String]>,
+    ) -> Result<Role, StoreError> {
+        let cur = self.get(id).await?;
+        let name = name.unwrap_or(&cur.name);
+        let description = description.unwrap_or(&cur.description);
+        let tx = self.store.write_tx().await?;
+        tx.execute_raw(self.stmt(
+            "UPDATE roles SET name = $1, name_ci = $2, description = $3, last_modified = $4 WHERE id = $5",
+            vec![
+                name.into(),
+                name.to_lowercase().into(),
+                description.into(),
+                Utc::now().into(),
+                id.into(),
+            ],
+        ))
+        .await
+        .map_err(|e| name_taken(e.into(), name))?;
+        if let Some(p) = permissions {
+            self.set_permissions(&*tx, id, p).await?;
+        }
+        let event =
+            Event::admin("role.update", "Role", id).with_detail(json!({"name": name, "permissions": permissions}));
+        audit::record(&*tx, actor, vec![event]).await?;
+        tx.commit().await?;
+        self.get(id).await
+    }
+
+    /// Deletes a role and every grant of it.
+    pub async fn delete(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
+        let role = self.get(id).await?;
+        let tx = self.store.write_tx().await?;
+        for table in ["group_roles", "user_roles", "role_permissions"] {
+            tx.execute_raw(self.stmt(&format!("DELETE FROM {table} WHERE role_id = $1"), vec![id.into()]))
+                .await?;
+        }
+        tx.execute_raw(self.stmt("DELETE FROM roles WHERE id = $1", vec![id.into()]))
+            .await?;
+        let event = Event::admin("role.delete", "Role", id).with_detail(json!({"name": role.name}));
+        audit::record(&*tx, actor, vec![event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grants a role (idempotent: `false` when it was already granted).
+    pub async fn grant(&self, actor: &Actor, to: Grantee, role: Uuid) -> Result<bool, StoreError> {
+        let (table, column, target, event) = target(to, role, "role.grant");
+        let tx = self.store.write_tx().await?;
+        let sql = format!(
+            "INSERT INTO {table} ({column}, role_id, created) VALUES ($1, $2, $3) ON CONFLICT ({column}, role_id) DO NOTHING"
+        );
+        let added = tx
+            .execute_raw(self.stmt(&sql, vec![target.into(), role.into(), Utc::now().into()]))
+            .await?
+            .rows_affected()
+            == 1;
+        if added {
+            audit::record(&*tx, actor, vec![event]).await?;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Revokes a grant (idempotent: `false` when there was none).
+    pub async fn revoke(&self, actor: &Actor, from: Grantee, role: Uuid) -> Result<bool, StoreError> {
+        let (table, column, target, event) = target(from, role, "role.revoke");
+        let tx = self.store.write_tx().await?;
+        let sql = format!("DELETE FROM {table} WHERE {column} = $1 AND role_id = $2");
+        let removed = tx
+            .execute_raw(self.stmt(&sql, vec![target.into(), role.into()]))
+            .await?
+            .rows_affected()
+            == 1;
+        if removed {
+            audit::record(&*tx, actor, vec![event]).await?;
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// The grants to the user directly and to the given groups, with their permissions: one
+    /// query over the indexed grant tables.
+    pub async fn grants(&self, user: Uuid, groups: &[Uuid]) -> Result<Vec<Grant>, StoreError> {
+        let mut values: Vec<DbValue> = vec![user.into()];
+        let mut placeholders = vec![];
+        for (i, g) in groups.iter().enumerate() {
+            placeholders.push(format!("${}", i + 2));
+            values.push((*g).into());
+        }
+        let in_groups = if placeholders.is_empty() {
+            "FALSE".to_owned()
+        } else {
+            format!("gr.group_id IN ({})", placeholders.join(", "))
+        };
+        let sql = format!(
+            r#"SELECT NULL AS group_id, r.id AS role_id, r.name, rp.permission
+                 FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+                 LEFT JOIN role_permissions rp ON rp.role_id = r.id
+                WHERE ur.user_id = $1
+               UNION ALL
+               SELECT gr.group_id, r.id, r.name, rp.permission
+                 FROM group_roles gr JOIN roles r ON r.id = gr.role_id
+                 LEFT JOIN role_permissions rp ON rp.role_id = r.id
+                WHERE {in_groups}"#
+        );
+        let rows = self.store.db().query_all_raw(self.stmt(&sql, values)).await?;
+        let mut by_grant: HashMap<(Option<Uuid>, Uuid), Grant> = HashMap::new();
+        for r in rows {
+            let group: Option<Uuid> = r.try_get("", "group_id")?;
+            let role: Uuid = r.try_get("", "role_id")?;
+            let g = by_grant.entry((group, role)).or_insert_with(|| Grant {
+                group,
+                role,
+                role_name: String::new(),
+                permissions: vec![],
+            });
+            g.role_name = r.try_get("", "name")?;
+            if let Some(p) = r.try_get::<Option<String>>("", "permission")? {
+                g.permissions.push(p);
+            }
+        }
+        Ok(by_grant.into_values().collect())
+    }
+
+    /// Membership edges among `nodes`: (group, member) for every member in `nodes`.
+    pub async fn edges(&self, nodes: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        if nodes.is_empty() {
+            return Ok(vec![]);
+        }
+        let placeholders: Vec<String> = (1..=nodes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT group_id, member_id FROM group_members WHERE member_id IN ({})",
+            placeholders.join(", ")
+        );
+        let values: Vec<DbValue> = nodes.iter().map(|n| (*n).into()).collect();
+        let rows = self.store.db().query_all_raw(self.stmt(&sql, values)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "group_id")?, r.try_get("", "member_id")?)))
+            .collect()
+    }
+}
+
+fn target(to: Grantee, role: Uuid, action: &'static str) -> (&'static str, &'static str, Uuid, Event) {
+    match to {
+        Grantee::Group(g) => (
+            "group_roles",
+            "group_id",
+            g,
+            Event::group(action, g).with_detail(json!({"role_id": role})),
+        ),
+        Grantee::User(u) => (
+            "user_roles",
+            "user_id",
+            u,
+            Event::user(action, u).with_detail(json!({"role_id": role})),
+        ),
+    }
+}
