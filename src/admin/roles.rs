@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(revoke_group)
         .service(grant_user)
         .service(revoke_user)
+        .service(role_holders)
         .service(user_permissions)
         .service(user_permission);
 }
@@ -275,6 +276,42 @@ async fn revoke_user(state: State, caller: Caller, path: web::Path<UserRolePath>
     let user = ident::user(&state.store, &path.user).await?;
     let r = role(&state, &path.role).await?;
     change(&state, &caller, Grantee::User(user), r, false).await
+}
+
+/// A user who holds a role, and how: directly and/or through groups it is granted to.
+#[derive(Serialize, ToSchema)]
+pub struct Holder {
+    id: Uuid,
+    #[serde(rename = "userName")]
+    user_name: String,
+    /// Granted to the user directly.
+    direct: bool,
+    /// The groups the role is granted to that the user is in (directly or nested).
+    groups: Vec<effective::GroupRef>,
+}
+
+/// Who holds a role, and how.
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role's holders", body = Vec<Holder>), Problems))]
+#[get("/roles/{role}/users")]
+async fn role_holders(state: State, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+    let id = role(&state, &path.role).await?;
+    let mut out: Vec<Holder> = vec![];
+    for (user, user_name, via) in state.store.roles().holders(id).await? {
+        if out.last().is_none_or(|h| h.id != user) {
+            out.push(Holder {
+                id: user,
+                user_name,
+                direct: false,
+                groups: vec![],
+            });
+        }
+        let h = out.last_mut().expect("just pushed");
+        match via {
+            None => h.direct = true,
+            Some((id, display_name)) => h.groups.push(effective::GroupRef { id, display_name }),
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// Everything a user holds, each permission with its sources.

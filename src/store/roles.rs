@@ -303,6 +303,37 @@ impl Roles<'_> {
         Ok(by_grant.into_values().collect())
     }
 
+    /// Who holds a role: the users it is granted to directly, and the users in (or nested
+    /// under) each group it is granted to, with that group. `(user id, userName, granting
+    /// group id and name or None for direct)`, sorted by userName.
+    pub async fn holders(&self, role: Uuid) -> Result<Vec<(Uuid, String, Option<(Uuid, String)>)>, StoreError> {
+        let sql = r#"
+            WITH RECURSIVE sub(root, id) AS (
+                SELECT group_id, group_id FROM group_roles WHERE role_id = $1
+                UNION
+                SELECT sub.root, gm.member_id FROM group_members gm JOIN sub ON gm.group_id = sub.id
+                 WHERE gm.member_type = 'Group'
+            )
+            SELECT DISTINCT u.id AS user_id, u.user_name, sub.root AS group_id, g.display_name
+              FROM sub
+              JOIN group_members gm ON gm.group_id = sub.id AND gm.member_type = 'User'
+              JOIN users u ON u.id = gm.member_id
+              JOIN "groups" g ON g.id = sub.root
+            UNION
+            SELECT u.id, u.user_name, NULL, NULL
+              FROM user_roles ur JOIN users u ON u.id = ur.user_id
+             WHERE ur.role_id = $1
+            ORDER BY 2, 4"#;
+        let rows = self.store.db().query_all_raw(self.stmt(sql, vec![role.into()])).await?;
+        rows.iter()
+            .map(|r| {
+                let group: Option<Uuid> = r.try_get("", "group_id")?;
+                let name: Option<String> = r.try_get("", "display_name")?;
+                Ok((r.try_get("", "user_id")?, r.try_get("", "user_name")?, group.zip(name)))
+            })
+            .collect()
+    }
+
     /// Membership edges among `nodes`: (group, member) for every member in `nodes`.
     pub async fn edges(&self, nodes: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
         if nodes.is_empty() {

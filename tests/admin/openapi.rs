@@ -33,6 +33,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("delete", "/api/v1/groups/{group}/roles/{role}"),
     ("put", "/api/v1/users/{user}/roles/{role}"),
     ("delete", "/api/v1/users/{user}/roles/{role}"),
+    ("get", "/api/v1/roles/{role}/users"),
     ("get", "/api/v1/users/{user}/permissions"),
     ("get", "/api/v1/users/{user}/permissions/{permission}"),
     ("get", "/api/v1/openapi.json"),

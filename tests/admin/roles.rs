@@ -173,3 +173,57 @@ async fn roles_are_managed_by_id_or_name_and_validated() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn who_holds_a_role_and_how() {
+    let app = spawn_app().await;
+    let (ann, ben, cal) = (
+        app.create_user("ann").await,
+        app.create_user("ben").await,
+        app.create_user("cal").await,
+    );
+    let inner = app.create_group("Inner", &[&ben]).await;
+    app.create_group("Outer", &[&ann, &inner]).await;
+    create_role(&app, "auditor", &["audit.read"]).await;
+    for path in [
+        "/groups/Outer/roles/auditor",
+        "/users/ann/roles/auditor",
+        "/users/cal/roles/auditor",
+    ] {
+        assert_eq!(app.admin("PUT", path, None).await.status(), 204);
+    }
+    let holders = json_of(app.admin("GET", "/roles/auditor/users", None).await).await;
+    let summary: Vec<(String, bool, Vec<String>)> = holders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["userName"].as_str().unwrap().to_owned(),
+                h["direct"].as_bool().unwrap(),
+                h["groups"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| g["display_name"].as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ann".to_owned(), true, vec!["Outer".to_owned()]),
+            ("ben".to_owned(), false, vec!["Outer".to_owned()]),
+            ("cal".to_owned(), true, vec![]),
+        ]
+    );
+    let ids: Vec<&str> = holders
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [ann.as_str(), ben.as_str(), cal.as_str()]);
+    assert_problem(app.admin("GET", "/roles/nobody/users", None).await, 404).await;
+}
