@@ -81,19 +81,7 @@ async fn max_age_and_prompt_login_ask_for_the_password_again() {
     let again = format!("{}&prompt=login", app.authorize_url(&rp, "openid", &challenge));
     let res = app.login(&b, &again, "alice", PASSWORD).await;
     let code = query_param(&res, "code").expect("code");
-    let tokens = json_of(
-        app.token_request(
-            &rp,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await,
-    )
-    .await;
+    let tokens = json_of(app.redeem(&rp, &code, &verifier).await).await;
     let claims = jwt_payload(tokens["id_token"].as_str().unwrap());
     let now = chrono::Utc::now().timestamp();
     assert!((now - claims["auth_time"].as_i64().unwrap()).abs() <= 5, "{claims}");

@@ -260,19 +260,7 @@ async fn logout_with_an_id_token_hint_is_immediate_and_checks_the_client() {
     let (verifier, challenge) = pkce();
     let url = app.authorize_url(&rp, "openid", &challenge);
     let code = query_param(&app.login(&b, &url, "alice", PASSWORD).await, "code").unwrap();
-    let tokens = json_of(
-        app.token_request(
-            &rp,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await,
-    )
-    .await;
+    let tokens = json_of(app.redeem(&rp, &code, &verifier).await).await;
     let hint = tokens["id_token"].as_str().unwrap();
     // A client_id other than the hint's audience: refused, still signed in.
     let q = serde_urlencoded::to_string([("id_token_hint", hint), ("client_id", other.client_id.as_str())]).unwrap();

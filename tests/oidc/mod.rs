@@ -169,19 +169,23 @@ impl TestApp {
         let url = self.authorize_url(rp, scope, &challenge);
         let res = self.login(b, &url, user, password).await;
         let code = query_param(&res, "code").expect("code");
-        let res = self
-            .token_request(
-                rp,
-                &[
-                    ("grant_type", "authorization_code"),
-                    ("code", &code),
-                    ("redirect_uri", REDIRECT),
-                    ("code_verifier", &verifier),
-                ],
-            )
-            .await;
+        let res = self.redeem(rp, &code, &verifier).await;
         assert_eq!(res.status(), StatusCode::OK);
         json_of(res).await
+    }
+
+    /// Redeems an authorization code at the token endpoint (PKCE verifier, the test redirect).
+    pub async fn redeem(&self, rp: &Rp, code: &str, verifier: &str) -> Response {
+        self.token_request(
+            rp,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", verifier),
+            ],
+        )
+        .await
     }
 
     pub fn authorize_url(&self, rp: &Rp, scope: &str, challenge: &str) -> String {

@@ -65,17 +65,7 @@ async fn a_pushed_request_signs_in_and_its_code_redeems_once() {
         .await;
     let code = query_param(&res, "code").expect("code");
     assert_eq!(query_param(&res, "state").as_deref(), Some("pushed-state"));
-    let res = app
-        .token_request(
-            &rp,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", &verifier),
-            ],
-        )
-        .await;
+    let res = app.redeem(&rp, &code, &verifier).await;
     assert_eq!(res.status(), StatusCode::OK);
     let tokens: Value = json_of(res).await;
     assert_eq!(
