@@ -64,14 +64,17 @@ impl Roles<'_> {
                 permissions: vec![],
             });
         }
-        let perms = self
-            .store
-            .db()
-            .query_all_raw(self.stmt(
-                "SELECT role_id, permission FROM role_permissions ORDER BY permission",
-                vec![],
-            ))
-            .await?;
+        if roles.is_empty() {
+            return Ok(roles);
+        }
+        // Only the permissions of these roles (one role for `get`), by the primary key's prefix.
+        let placeholders: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT role_id, permission FROM role_permissions WHERE role_id IN ({}) ORDER BY permission",
+            placeholders.join(", ")
+        );
+        let ids: Vec<DbValue> = roles.iter().map(|r| r.id.into()).collect();
+        let perms = self.store.db().query_all_raw(self.stmt(&sql, ids)).await?;
         let mut by_role: HashMap<Uuid, Vec<String>> = HashMap::new();
         for p in perms {
             by_role
