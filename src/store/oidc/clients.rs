@@ -53,29 +53,12 @@ impl Clients<'_> {
         access_expiry: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
         use entity::{auth_code, pushed_request, refresh_token};
-        use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+        use sea_orm::{ColumnTrait, QueryFilter};
         let tx = self.store.write_tx().await?;
         let Some(client) = oauth_client::Entity::find_by_id(client_id.to_owned()).one(&*tx).await? else {
             return Err(StoreError::NotFound("client"));
         };
-        let mut families: Vec<uuid::Uuid> = refresh_token::Entity::find()
-            .select_only()
-            .column(refresh_token::Column::FamilyId)
-            .filter(refresh_token::Column::ClientId.eq(client_id))
-            .distinct()
-            .into_tuple()
-            .all(&*tx)
-            .await?;
-        let from_codes: Vec<Option<uuid::Uuid>> = auth_code::Entity::find()
-            .select_only()
-            .column(auth_code::Column::FamilyId)
-            .filter(auth_code::Column::ClientId.eq(client_id))
-            .into_tuple()
-            .all(&*tx)
-            .await?;
-        families.extend(from_codes.into_iter().flatten());
-        families.sort();
-        families.dedup();
+        let families = super::grants::families_of(&*tx, super::grants::Holder::Client(client_id)).await?;
         let mut batch = Batch::default();
         for family in &families {
             super::grants::revocation_in(&mut batch, &*tx, *family, access_expiry);

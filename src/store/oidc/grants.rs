@@ -205,6 +205,47 @@ fn family_revocation(db: &impl ConnectionTrait, family_id: Uuid, access_expiry: 
     batch
 }
 
+/// Whose token families to find.
+#[derive(Clone, Copy)]
+pub(crate) enum Holder<'a> {
+    User(Uuid),
+    Client(&'a str),
+}
+
+/// The live token families of a user or a client, sorted: those of unrevoked refresh tokens,
+/// and those started by redeemed codes (whose access tokens may be alive without a refresh
+/// token).
+pub(crate) async fn families_of(tx: &impl ConnectionTrait, holder: Holder<'_>) -> Result<Vec<Uuid>, sea_orm::DbErr> {
+    let (by_refresh, by_code) = match holder {
+        Holder::User(id) => (refresh_token::COLUMN.user_id.eq(id), auth_code::COLUMN.user_id.eq(id)),
+        Holder::Client(id) => (
+            refresh_token::COLUMN.client_id.eq(id),
+            auth_code::COLUMN.client_id.eq(id),
+        ),
+    };
+    let mut families: Vec<Uuid> = refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::FamilyId)
+        .filter(by_refresh)
+        .filter(refresh_token::COLUMN.revoked.eq(false))
+        .distinct()
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let from_codes: Vec<Option<Uuid>> = auth_code::Entity::find()
+        .select_only()
+        .column(auth_code::Column::FamilyId)
+        .filter(by_code)
+        .filter(auth_code::COLUMN.family_id.is_not_null())
+        .into_tuple()
+        .all(tx)
+        .await?;
+    families.extend(from_codes.into_iter().flatten());
+    families.sort();
+    families.dedup();
+    Ok(families)
+}
+
 /// What ending a user's sign-ins revoked.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Ended {
@@ -221,28 +262,7 @@ pub(crate) async fn end_user_grants(
     user_id: Uuid,
     access_expiry: DateTime<Utc>,
 ) -> Result<Ended, sea_orm::DbErr> {
-    let mut families: Vec<Uuid> = refresh_token::Entity::find()
-        .select_only()
-        .column(refresh_token::Column::FamilyId)
-        .filter(refresh_token::COLUMN.user_id.eq(user_id))
-        .filter(refresh_token::COLUMN.revoked.eq(false))
-        .distinct()
-        .into_tuple()
-        .all(tx)
-        .await?;
-    // Codes redeemed recently started families whose access tokens may still be alive, with
-    // or without a refresh token.
-    let from_codes: Vec<Option<Uuid>> = auth_code::Entity::find()
-        .select_only()
-        .column(auth_code::Column::FamilyId)
-        .filter(auth_code::COLUMN.user_id.eq(user_id))
-        .filter(auth_code::COLUMN.family_id.is_not_null())
-        .into_tuple()
-        .all(tx)
-        .await?;
-    families.extend(from_codes.into_iter().flatten());
-    families.sort();
-    families.dedup();
+    let families = families_of(tx, Holder::User(user_id)).await?;
     let mut batch = Batch::default();
     batch.push(
         tx,
