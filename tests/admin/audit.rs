@@ -15,7 +15,7 @@ async fn admin_api_changes_are_recorded_with_source_admin_and_the_token_name() {
     let (alice, eng) = (app.create_user("alice").await, app.create_group("eng", &[]).await);
     let (secret, _) = tokens::create(
         &app.store,
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
         "ops-script",
         &[Scope::Admin],
         None,

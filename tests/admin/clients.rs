@@ -78,10 +78,7 @@ async fn deleting_a_client_ends_its_tokens_and_rotating_a_secret_ends_the_old_on
 
 #[tokio::test]
 async fn the_cli_rotates_a_secret_and_deletes_a_client() {
-    let url = match crate::common::postgres_test_url() {
-        Some(admin) => crate::common::fresh_postgres_database(&admin).await,
-        None => crate::common::temp_sqlite_url().0,
-    };
+    let url = crate::common::fresh_database_url().await;
     let app = crate::common::spawn_app_with(|c| c.database_url = url.clone()).await;
     let rp: Rp = app
         .register_client(json!({"grant_types": ["client_credentials"]}))

@@ -99,10 +99,7 @@ async fn a_revoked_token_stops_working_and_revoking_again_is_404() {
 
 #[tokio::test]
 async fn a_revoked_bootstrap_token_stays_revoked_after_a_restart_and_both_are_audited() {
-    let url = match crate::common::postgres_test_url() {
-        Some(admin) => crate::common::fresh_postgres_database(&admin).await,
-        None => crate::common::temp_sqlite_url().0,
-    };
+    let url = crate::common::fresh_database_url().await;
     let secret = scimitar::auth::tokens::generate();
     let start = || {
         let (url, secret) = (url.clone(), secret.clone());

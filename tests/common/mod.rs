@@ -39,6 +39,17 @@ async fn database_url() -> (String, Option<std::path::PathBuf>) {
     }
 }
 
+/// A new empty database on the backend under test (for tests that start several servers on
+/// one database, or run migrations or the CLI against it).
+pub async fn fresh_database_url() -> String {
+    database_url().await.0
+}
+
+/// The audit actor of changes a test makes through the library directly.
+pub fn test_actor() -> scimitar::store::audit::Actor {
+    scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli)
+}
+
 /// `SCIMITAR_TEST_DATABASE_URL`, when set and not empty.
 pub fn postgres_test_url() -> Option<String> {
     std::env::var("SCIMITAR_TEST_DATABASE_URL")

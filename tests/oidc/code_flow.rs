@@ -160,7 +160,7 @@ async fn key_rotation_signs_with_the_new_key_and_keeps_the_old_one_published() {
         jsonwebtoken::Algorithm::ES256,
         chrono::Duration::hours(1),
         &Default::default(),
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
     )
     .await
     .unwrap();

@@ -241,10 +241,7 @@ fn proof_with_nonce(key: &DpopKey, htm: &str, htu: &str, access_token: Option<&s
 #[tokio::test]
 async fn with_nonces_required_a_proof_needs_the_servers_current_nonce() {
     // Two replicas on one database: a nonce from one is good at the other.
-    let url = match crate::common::postgres_test_url() {
-        Some(admin) => crate::common::fresh_postgres_database(&admin).await,
-        None => crate::common::temp_sqlite_url().0,
-    };
+    let url = crate::common::fresh_database_url().await;
     let start = || {
         let url = url.clone();
         crate::common::spawn_app_with(move |c| {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Rp;
 use crate::{
-    common::{TestApp, fresh_postgres_database, json_of, postgres_test_url, spawn_app_with, temp_sqlite_url},
+    common::{TestApp, json_of, spawn_app_with},
     robust::process::run_cli_with,
 };
 
@@ -18,10 +18,7 @@ fn kek(byte: u8) -> String {
 }
 
 async fn database() -> String {
-    match postgres_test_url() {
-        Some(admin) => fresh_postgres_database(&admin).await,
-        None => temp_sqlite_url().0,
-    }
+    crate::common::fresh_database_url().await
 }
 
 /// Starts the server on `url` with `kek` (and `previous`), or says why it would not start.
@@ -83,7 +80,7 @@ async fn with_a_kek_the_database_holds_no_usable_private_key() {
         }
         .keks()
         .unwrap(),
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
     )
     .await
     .unwrap();

@@ -7,9 +7,7 @@ use reqwest::{Client, StatusCode, redirect::Policy};
 use serde_json::json;
 
 use super::{PASSWORD, Rp, browser, hidden_inputs, pkce};
-use crate::common::{
-    TestApp, fresh_postgres_database, json_of, postgres_test_url, spawn_app, spawn_app_with, temp_sqlite_url,
-};
+use crate::common::{TestApp, json_of, spawn_app, spawn_app_with};
 
 const CLIENT_CREDENTIALS: &[(&str, &str)] = &[("grant_type", "client_credentials")];
 
@@ -114,10 +112,7 @@ async fn spraying_many_users_from_one_source_hits_the_per_source_budget() {
 #[tokio::test]
 async fn the_sign_in_budget_is_shared_by_replicas_on_one_database() {
     // Two servers on one database (SQLite file, or a PostgreSQL database when configured).
-    let url = match postgres_test_url() {
-        Some(admin) => fresh_postgres_database(&admin).await,
-        None => temp_sqlite_url().0,
-    };
+    let url = crate::common::fresh_database_url().await;
     let a = spawn_app_with(|c| c.database_url = url.clone()).await;
     let b_app = spawn_app_with(|c| c.database_url = url.clone()).await;
     a.create_user_with_password("carol").await;

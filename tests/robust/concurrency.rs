@@ -13,7 +13,7 @@ async fn tokens_for(app: &TestApp, n: usize) -> Vec<String> {
     for i in 0..n {
         let (secret, _) = tokens::create(
             &app.store,
-            &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+            &crate::common::test_actor(),
             &format!("client-{i}"),
             &Scope::ALL,
             None,

@@ -64,7 +64,7 @@ async fn a_revoked_token_is_refused_at_once() {
     let app = spawn_app().await;
     let (token, row) = scimitar::auth::tokens::create(
         &app.store,
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
         "short-lived",
         &[Scope::Scim],
         None,
@@ -75,10 +75,7 @@ async fn a_revoked_token_is_refused_at_once() {
     assert_eq!(get().await.unwrap().status(), 200);
     app.store
         .tokens()
-        .delete(
-            &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
-            row.id,
-        )
+        .delete(&crate::common::test_actor(), row.id)
         .await
         .unwrap();
     assert_scim_error(get().await.unwrap(), 401, None).await;

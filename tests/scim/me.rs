@@ -10,7 +10,7 @@ async fn me_is_the_tokens_user() {
     let id = app.create_user("me").await;
     let (token, _) = tokens::create(
         &app.store,
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
         "me",
         &[Scope::Scim],
         Some(id.parse().unwrap()),
@@ -50,7 +50,7 @@ async fn me_honours_if_none_match_and_if_match_like_users_by_id() {
     let id = app.create_user("etag-me").await;
     let (token, _) = tokens::create(
         &app.store,
-        &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
+        &crate::common::test_actor(),
         "me",
         &[Scope::Scim],
         Some(id.parse().unwrap()),

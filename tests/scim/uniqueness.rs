@@ -5,10 +5,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::common::{
-    GROUP_SCHEMA, assert_scim_error, fresh_postgres_database, json_of, patch_ops, postgres_test_url, spawn_app,
-    temp_sqlite_url,
-};
+use crate::common::{GROUP_SCHEMA, assert_scim_error, json_of, patch_ops, spawn_app};
 
 fn group(name: &str) -> serde_json::Value {
     json!({"schemas": [GROUP_SCHEMA], "displayName": name})
@@ -91,10 +88,7 @@ async fn concurrent_creates_of_one_name_give_exactly_one_group() {
 
 #[tokio::test]
 async fn the_migration_stops_on_existing_duplicates_and_lists_them() {
-    let url = match postgres_test_url() {
-        Some(admin) => fresh_postgres_database(&admin).await,
-        None => temp_sqlite_url().0,
-    };
+    let url = crate::common::fresh_database_url().await;
     let db = Database::connect(&url).await.expect("connect");
     // Up to the migration before unique names, then two groups that differ only in case.
     Migrator::up(&db, Some(6)).await.expect("first six migrations");
