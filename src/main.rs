@@ -62,6 +62,12 @@ enum ClientCommand {
         /// A resource server: may introspect access tokens issued to other clients.
         #[arg(long)]
         resource_server: bool,
+        /// Only permissions starting with this (e.g. `wiki.`) go into its tokens' entitlements.
+        #[arg(long)]
+        permissions_prefix: Option<String>,
+        /// Let its tokens carry Scimitar's own iam.* permissions.
+        #[arg(long)]
+        iam_permissions: bool,
     },
     /// List clients (never their secrets).
     List,
@@ -183,6 +189,8 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
             groups_prefix,
             require_par,
             resource_server,
+            permissions_prefix,
+            iam_permissions,
         } => {
             let new = oidc::clients::NewClient {
                 name,
@@ -194,6 +202,8 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
                 groups_prefix,
                 require_par,
                 resource_server,
+                permissions_prefix,
+                iam_permissions,
             };
             let (c, secret) = oidc::clients::create(&store, &cli_actor(), new)
                 .await

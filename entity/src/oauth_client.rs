@@ -26,6 +26,10 @@ pub struct Model {
     pub require_par: bool,
     /// May introspect access tokens issued to other clients (a resource server, RFC 7662 §4).
     pub resource_server: bool,
+    /// Only permissions starting with this go into the client's `entitlements` (all when `None`).
+    pub permissions_prefix: Option<String>,
+    /// Scimitar's own `iam.*` permissions reach this client's tokens only when set.
+    pub iam_permissions: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

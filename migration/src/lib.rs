@@ -17,6 +17,7 @@ mod m20261130_000012_resource_servers;
 mod m20261130_000013_revoked_api_tokens;
 mod m20261130_000014_server_secrets;
 mod m20261130_000015_roles;
+mod m20261130_000016_client_permissions;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_revoked_api_tokens::Migration),
             Box::new(m20261130_000014_server_secrets::Migration),
             Box::new(m20261130_000015_roles::Migration),
+            Box::new(m20261130_000016_client_permissions::Migration),
         ]
     }
 }

@@ -29,6 +29,10 @@ pub struct ClientOut {
     grant_types: Vec<String>,
     require_pushed_authorization_requests: bool,
     resource_server: bool,
+    groups_claim: String,
+    groups_prefix: Option<String>,
+    permissions_prefix: Option<String>,
+    iam_permissions: bool,
     created: DateTime<Utc>,
 }
 
@@ -59,6 +63,10 @@ fn client_out(c: oauth_client::Model) -> ClientOut {
         public: c.public,
         require_pushed_authorization_requests: c.require_par,
         resource_server: c.resource_server,
+        groups_claim: c.groups_claim,
+        groups_prefix: c.groups_prefix,
+        permissions_prefix: c.permissions_prefix,
+        iam_permissions: c.iam_permissions,
         created: c.created,
     }
 }

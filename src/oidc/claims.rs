@@ -10,10 +10,20 @@
 //! `groups_overage: true` and an OIDC Core §5.6.2 distributed-claim reference
 //! (`_claim_names.groups` → `_claim_sources.groups.endpoint` = the userinfo endpoint), where
 //! the whole list is returned.
+//!
+//! **Roles and entitlements** (scope `roles`; claim names from RFC 9068 §2.2.3.1). `roles`:
+//! the names of the user's effective roles (direct and through groups), in the ID token,
+//! userinfo, access token and introspection. `entitlements`: the user's effective permissions
+//! as granted (wildcards such as `wiki.*` kept), in the access token and introspection, after
+//! the client's filter: only those starting with its `permissions_prefix`, and none of
+//! Scimitar's own (`iam.*`, or `*` which covers them) unless it is registered with
+//! `iam_permissions`. The same limit as for groups applies: a list over it is left out of the
+//! token, which says `<claim>_overage: true` instead (the ID token also points at userinfo for
+//! `roles`); userinfo and introspection always carry the whole lists.
 use serde_json::{Map, Value, json};
 
 /// Scopes this provider knows; anything else requested is ignored (RFC 6749 §3.3).
-pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "groups", "offline_access"];
+pub const SUPPORTED_SCOPES: [&str; 6] = ["openid", "profile", "email", "groups", "roles", "offline_access"];
 
 /// A granted scope set, in a stable order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,6 +113,78 @@ pub fn groups_list(groups: &[GroupRef], policy: &GroupsPolicy) -> Vec<String> {
     out
 }
 
+/// A user's effective roles and permissions (each sorted, without duplicates).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+}
+
+impl Access {
+    /// From `(role, permission)` rows as the store returns them.
+    pub fn from_rows(rows: Vec<(String, Option<String>)>) -> Access {
+        let mut roles = std::collections::BTreeSet::new();
+        let mut permissions = std::collections::BTreeSet::new();
+        for (role, permission) in rows {
+            roles.insert(role);
+            permissions.extend(permission);
+        }
+        Access {
+            roles: roles.into_iter().collect(),
+            permissions: permissions.into_iter().collect(),
+        }
+    }
+}
+
+/// Per-client view of permissions.
+#[derive(Debug, Clone, Default)]
+pub struct PermissionsPolicy {
+    /// Only permissions starting with this.
+    pub prefix: Option<String>,
+    /// May see Scimitar's own `iam.*` permissions (and `*`, which covers them).
+    pub iam: bool,
+    /// Over this many, tokens apply the overage rule.
+    pub limit: usize,
+}
+
+/// The `entitlements` claim value: the permissions the client may see.
+pub fn entitlements(access: &Access, policy: &PermissionsPolicy) -> Vec<String> {
+    access
+        .permissions
+        .iter()
+        .filter(|p| policy.iam || !(p.as_str() == "*" || p.starts_with("iam.")))
+        .filter(|p| policy.prefix.as_deref().is_none_or(|prefix| p.starts_with(prefix)))
+        .cloned()
+        .collect()
+}
+
+/// Puts `list` under `name`, or `<name>_overage: true` when it is longer than `limit`.
+fn limited(out: &mut Map<String, Value>, name: &str, list: Vec<String>, limit: usize) -> bool {
+    if list.len() > limit {
+        out.insert(format!("{name}_overage"), json!(true));
+        false
+    } else {
+        out.insert(name.into(), json!(list));
+        true
+    }
+}
+
+/// `roles` and `entitlements` for an access token (overage rule applied to each).
+pub fn access_token_roles(access: &Access, policy: &PermissionsPolicy) -> Map<String, Value> {
+    let mut out = Map::new();
+    limited(&mut out, "roles", access.roles.clone(), policy.limit);
+    limited(&mut out, "entitlements", entitlements(access, policy), policy.limit);
+    out
+}
+
+/// `roles` and `entitlements` for introspection: always whole.
+pub fn introspection_roles(access: &Access, policy: &PermissionsPolicy) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("roles".into(), json!(access.roles));
+    out.insert("entitlements".into(), json!(entitlements(access, policy)));
+    out
+}
+
 /// `profile` and `email` claims.
 fn profile_claims(user: &UserInfo, scopes: &Scopes, out: &mut Map<String, Value>) {
     if scopes.has("profile") {
@@ -143,6 +225,7 @@ pub fn id_token(
     scopes: &Scopes,
     groups: &[GroupRef],
     policy: &GroupsPolicy,
+    access: Option<&Access>,
 ) -> Value {
     let mut c = Map::new();
     c.insert("iss".into(), json!(ctx.issuer));
@@ -159,29 +242,45 @@ pub fn id_token(
         c.insert("at_hash".into(), json!(h));
     }
     profile_claims(user, scopes, &mut c);
-    if scopes.has("groups") {
-        let list = groups_list(groups, policy);
-        if list.len() > policy.limit {
-            c.insert("groups_overage".into(), json!(true));
-            c.insert("_claim_names".into(), json!({"groups": "groups"}));
-            c.insert(
-                "_claim_sources".into(),
-                json!({"groups": {"endpoint": ctx.userinfo_endpoint}}),
-            );
-        } else {
-            c.insert("groups".into(), json!(list));
-        }
+    // OIDC Core §5.6.2 distributed claims: each list over the limit is fetched from userinfo.
+    // Each claim names a source of its own name (`_claim_names.groups` → `_claim_sources.groups`).
+    let mut distributed: Vec<&str> = vec![];
+    if scopes.has("groups") && !limited(&mut c, "groups", groups_list(groups, policy), policy.limit) {
+        distributed.push("groups");
+    }
+    if let Some(access) = access.filter(|_| scopes.has("roles"))
+        && !limited(&mut c, "roles", access.roles.clone(), policy.limit)
+    {
+        distributed.push("roles");
+    }
+    if !distributed.is_empty() {
+        let names: Map<String, Value> = distributed.iter().map(|k| ((*k).into(), json!(k))).collect();
+        let sources: Map<String, Value> = distributed
+            .iter()
+            .map(|k| ((*k).into(), json!({"endpoint": ctx.userinfo_endpoint})))
+            .collect();
+        c.insert("_claim_names".into(), Value::Object(names));
+        c.insert("_claim_sources".into(), Value::Object(sources));
     }
     Value::Object(c)
 }
 
 /// The userinfo response (OIDC Core §5.3): always the whole groups list.
-pub fn userinfo(user: &UserInfo, scopes: &Scopes, groups: &[GroupRef], policy: &GroupsPolicy) -> Value {
+pub fn userinfo(
+    user: &UserInfo,
+    scopes: &Scopes,
+    groups: &[GroupRef],
+    policy: &GroupsPolicy,
+    access: Option<&Access>,
+) -> Value {
     let mut c = Map::new();
     c.insert("sub".into(), json!(user.id));
     profile_claims(user, scopes, &mut c);
     if scopes.has("groups") {
         c.insert("groups".into(), json!(groups_list(groups, policy)));
+    }
+    if let Some(access) = access.filter(|_| scopes.has("roles")) {
+        c.insert("roles".into(), json!(access.roles));
     }
     Value::Object(c)
 }
@@ -271,6 +370,7 @@ mod tests {
             &Scopes::parse("openid profile email groups"),
             &groups(),
             &policy(false, None, 10),
+            None,
         );
         assert_eq!(c["iss"], "https://idp");
         assert_eq!(c["sub"], "u1");
@@ -295,6 +395,7 @@ mod tests {
             &Scopes::parse("openid"),
             &groups(),
             &policy(false, None, 10),
+            None,
         );
         for k in ["name", "preferred_username", "email", "groups"] {
             assert!(c.get(k).is_none(), "{k} released without its scope");
@@ -304,12 +405,12 @@ mod tests {
     #[test]
     fn over_the_limit_the_id_token_points_at_userinfo() {
         let p = policy(false, None, 2);
-        let c = id_token(&ctx(), &user(), &Scopes::parse("openid groups"), &groups(), &p);
+        let c = id_token(&ctx(), &user(), &Scopes::parse("openid groups"), &groups(), &p, None);
         assert!(c.get("groups").is_none());
         assert_eq!(c["groups_overage"], true);
         assert_eq!(c["_claim_names"]["groups"], "groups");
         assert_eq!(c["_claim_sources"]["groups"]["endpoint"], "https://idp/oauth2/userinfo");
-        let u = userinfo(&user(), &Scopes::parse("openid groups"), &groups(), &p);
+        let u = userinfo(&user(), &Scopes::parse("openid groups"), &groups(), &p, None);
         assert_eq!(u["groups"].as_array().map(Vec::len), Some(3));
     }
 
@@ -321,6 +422,7 @@ mod tests {
             &Scopes::parse("openid groups"),
             &groups(),
             &policy(false, None, 3),
+            None,
         );
         assert_eq!(c["groups"].as_array().map(Vec::len), Some(3));
     }
@@ -335,5 +437,109 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bare.name(), "bob");
+    }
+
+    fn access() -> Access {
+        Access::from_rows(vec![
+            ("editors".into(), Some("wiki.page.edit".into())),
+            ("editors".into(), Some("wiki.page.read".into())),
+            ("admins".into(), Some("iam.*".into())),
+            ("root".into(), Some("*".into())),
+            ("doors".into(), Some("doors.lobby.open".into())),
+            ("empty".into(), None),
+            ("editors".into(), Some("wiki.page.read".into())),
+        ])
+    }
+
+    #[test]
+    fn access_rows_become_sorted_unique_roles_and_permissions() {
+        let a = access();
+        assert_eq!(a.roles, ["admins", "doors", "editors", "empty", "root"]);
+        assert_eq!(
+            a.permissions,
+            ["*", "doors.lobby.open", "iam.*", "wiki.page.edit", "wiki.page.read"]
+        );
+    }
+
+    #[test]
+    fn entitlements_hide_iam_and_star_unless_allowed_and_follow_the_prefix() {
+        let p = |prefix: Option<&str>, iam| PermissionsPolicy {
+            prefix: prefix.map(str::to_owned),
+            iam,
+            limit: 100,
+        };
+        assert_eq!(
+            entitlements(&access(), &p(None, false)),
+            ["doors.lobby.open", "wiki.page.edit", "wiki.page.read"]
+        );
+        assert_eq!(
+            entitlements(&access(), &p(None, true)),
+            ["*", "doors.lobby.open", "iam.*", "wiki.page.edit", "wiki.page.read"]
+        );
+        assert_eq!(
+            entitlements(&access(), &p(Some("wiki."), true)),
+            ["wiki.page.edit", "wiki.page.read"]
+        );
+        assert_eq!(entitlements(&access(), &p(Some("iam."), false)), Vec::<String>::new());
+        assert_eq!(entitlements(&access(), &p(Some("iam."), true)), ["iam.*"]);
+        // A look-alike outside the iam namespace is not hidden.
+        let a = Access::from_rows(vec![("r".into(), Some("iamx.read".into()))]);
+        assert_eq!(entitlements(&a, &p(None, false)), ["iamx.read"]);
+    }
+
+    #[test]
+    fn over_the_limit_access_tokens_say_overage_and_introspection_stays_whole() {
+        let p = PermissionsPolicy {
+            prefix: None,
+            iam: false,
+            limit: 3,
+        };
+        let at = access_token_roles(&access(), &p);
+        assert!(at.get("roles").is_none());
+        assert_eq!(at["roles_overage"], true);
+        assert_eq!(at["entitlements"].as_array().map(Vec::len), Some(3));
+        assert!(at.get("entitlements_overage").is_none());
+        let i = introspection_roles(&access(), &p);
+        assert_eq!(i["roles"].as_array().map(Vec::len), Some(5));
+    }
+
+    #[test]
+    fn id_token_roles_need_the_scope_and_point_at_userinfo_over_the_limit() {
+        let scopes = Scopes::parse("openid roles groups");
+        let c = id_token(
+            &ctx(),
+            &user(),
+            &scopes,
+            &groups(),
+            &policy(false, None, 10),
+            Some(&access()),
+        );
+        assert_eq!(c["roles"], json!(["admins", "doors", "editors", "empty", "root"]));
+        assert!(c.get("entitlements").is_none(), "permissions are for access tokens");
+        let c = id_token(
+            &ctx(),
+            &user(),
+            &Scopes::parse("openid"),
+            &groups(),
+            &policy(false, None, 10),
+            Some(&access()),
+        );
+        assert!(c.get("roles").is_none());
+        // Both lists over the limit: each named, each with its own source.
+        let c = id_token(
+            &ctx(),
+            &user(),
+            &scopes,
+            &groups(),
+            &policy(false, None, 2),
+            Some(&access()),
+        );
+        assert_eq!(c["roles_overage"], true);
+        assert_eq!(c["groups_overage"], true);
+        assert_eq!(c["_claim_names"], json!({"groups": "groups", "roles": "roles"}));
+        assert_eq!(c["_claim_sources"]["roles"]["endpoint"], "https://idp/oauth2/userinfo");
+        assert_eq!(c["_claim_sources"]["groups"]["endpoint"], "https://idp/oauth2/userinfo");
+        let u = userinfo(&user(), &scopes, &groups(), &policy(false, None, 2), Some(&access()));
+        assert_eq!(u["roles"].as_array().map(Vec::len), Some(5));
     }
 }

@@ -27,6 +27,10 @@ pub struct NewClient {
     pub require_par: bool,
     /// May introspect any access token (a resource server).
     pub resource_server: bool,
+    /// Only permissions starting with this go into its tokens' `entitlements`.
+    pub permissions_prefix: Option<String>,
+    /// May see Scimitar's own `iam.*` permissions.
+    pub iam_permissions: bool,
 }
 
 /// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2). A confidential client's
@@ -99,6 +103,18 @@ pub async fn create(
             "groups_claim must be \"names\" or \"ids\"",
         ));
     }
+    let permissions_prefix = match c.permissions_prefix.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) if p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) && p.len() <= 200 => {
+            Some(p.to_ascii_lowercase())
+        }
+        Some(_) => {
+            return Err(OAuthError::invalid_metadata(
+                "invalid_client_metadata",
+                "permissions_prefix is letters, digits, '-', '_' and '.' (e.g. \"wiki.\")",
+            ));
+        }
+    };
     let secret = (!c.public).then(super::random_secret);
     let client = oauth_client::Model {
         client_id: uuid::Uuid::new_v4().simple().to_string(),
@@ -113,6 +129,8 @@ pub async fn create(
         created: Utc::now(),
         require_par: c.require_par,
         resource_server: c.resource_server,
+        permissions_prefix,
+        iam_permissions: c.iam_permissions,
     };
     let client = store.clients().insert(actor, client).await?;
     Ok((client, secret))

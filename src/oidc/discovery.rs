@@ -36,7 +36,7 @@ pub async fn discovery_handler(state: web::Data<AppState>) -> HttpResponse {
             "claims_supported": [
                 "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "azp",
                 "name", "given_name", "family_name", "preferred_username", "email", "email_verified",
-                "groups", "groups_overage"
+                "groups", "groups_overage", "roles", "roles_overage"
             ],
             "prompt_values_supported": ["none", "login"],
             // RFC 9207: `iss` is on every authorization response, success or error.

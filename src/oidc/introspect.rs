@@ -1,6 +1,7 @@
 //! `POST introspection_endpoint` (RFC 7662), for authenticated confidential clients.
 //! Anything not live (bad signature, `alg: none`, expired, revoked, deactivated user, unknown)
-//! is `{"active": false}`. Groups are read live, so they reflect membership now.
+//! is `{"active": false}`. Groups, roles and entitlements are read live, so they reflect
+//! membership and grants now.
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use entity::oauth_client;
 use serde::Deserialize;
@@ -68,17 +69,25 @@ async fn describe(state: &AppState, caller: &oauth_client::Model, token: &str) -
         return Ok(inactive);
     };
     if let Some(user_id) = user_id {
-        let Some(subject) = subject::load(state, user_id).await? else {
+        let scopes = Scopes::parse(&scope);
+        let Some(subject) = subject::load(state, user_id, &scopes).await? else {
             return Ok(json!({"active": false}));
         };
         body["sub"] = json!(subject.info.id);
         body["username"] = json!(subject.info.user_name);
-        let scopes = Scopes::parse(&scope);
-        if scopes.has("groups")
+        if (scopes.has("groups") || scopes.has("roles"))
             && let Some(client) = state.store.clients().get(&client_id).await?
         {
-            let policy = subject::policy(state, &client);
-            body["groups"] = json!(claims::groups_list(&subject.groups, &policy));
+            if scopes.has("groups") {
+                let policy = subject::policy(state, &client);
+                body["groups"] = json!(claims::groups_list(&subject.groups, &policy));
+            }
+            if let Some(access) = &subject.access {
+                let policy = subject::permissions_policy(state, &client);
+                for (k, v) in claims::introspection_roles(access, &policy) {
+                    body[k] = v;
+                }
+            }
         }
     }
     Ok(body)

@@ -34,6 +34,9 @@ pub struct AccessClaims {
     /// RFC 9449 §6: the key a DPoP-bound token is bound to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
+    /// Scope `roles`: `roles`, `entitlements` (RFC 9068 §2.2.3.1) or their `_overage` flags.
+    #[serde(flatten)]
+    pub roles: serde_json::Map<String, Value>,
 }
 
 /// `cnf` (RFC 7800): `jkt`, the RFC 7638 thumbprint of the client's DPoP key.
@@ -70,9 +73,20 @@ pub async fn issue(
     let now = Utc::now();
     let ttl = state.config.access_token_ttl.max(1);
     let exp = now + Duration::seconds(ttl);
-    let (sub, user_id, family) = match &grantee {
-        Grantee::User { user_id, family, .. } => (user_id.to_string(), Some(*user_id), Some(*family)),
-        Grantee::Client => (client.client_id.clone(), None, None),
+    let (sub, user_id, family, roles) = match &grantee {
+        Grantee::User {
+            user_id,
+            family,
+            subject,
+            ..
+        } => {
+            let roles = match subject.access.as_ref().filter(|_| scopes.has("roles")) {
+                Some(a) => claims::access_token_roles(a, &subject::permissions_policy(state, client)),
+                None => serde_json::Map::new(),
+            };
+            (user_id.to_string(), Some(*user_id), Some(*family), roles)
+        }
+        Grantee::Client => (client.client_id.clone(), None, None, serde_json::Map::new()),
     };
     let at = AccessClaims {
         iss: state.issuer.to_string(),
@@ -85,6 +99,7 @@ pub async fn issue(
         jti: Uuid::now_v7(),
         family,
         cnf: dpop.map(|jkt| Confirmation { jkt: jkt.to_owned() }),
+        roles,
     };
     let (access, alg) = state.keys.sign("at+jwt", &at)?;
 
@@ -120,7 +135,14 @@ pub async fn issue(
             at_hash: Some(&at_hash),
         };
         let policy = subject::policy(state, client);
-        let id = claims::id_token(&ctx, &subject.info, scopes, &subject.groups, &policy);
+        let id = claims::id_token(
+            &ctx,
+            &subject.info,
+            scopes,
+            &subject.groups,
+            &policy,
+            subject.access.as_ref(),
+        );
         body["id_token"] = json!(state.keys.sign("JWT", &id)?.0);
     }
     if super::clients::allows_grant(client, "refresh_token") {

@@ -1,5 +1,6 @@
 //! `POST registration_endpoint` (RFC 7591), authorized by a bearer token with scope `admin`.
-//! Extension metadata: `groups_claim` (`names` | `ids`) and `groups_prefix`; RFC 9126's
+//! Extension metadata: `groups_claim` (`names` | `ids`), `groups_prefix`, `permissions_prefix`,
+//! `iam_permissions` and `resource_server`; RFC 9126's
 //! `require_pushed_authorization_requests`.
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Deserialize;
@@ -32,6 +33,11 @@ struct RegistrationRequest {
     /// Extension: a resource server, which may introspect any access token.
     #[serde(default)]
     resource_server: bool,
+    /// Extension: only permissions starting with this reach its tokens' `entitlements`.
+    permissions_prefix: Option<String>,
+    /// Extension: may see Scimitar's own `iam.*` permissions.
+    #[serde(default)]
+    iam_permissions: bool,
 }
 
 pub async fn register_handler(
@@ -77,6 +83,8 @@ pub async fn register_handler(
         groups_prefix: r.groups_prefix,
         require_par: r.require_pushed_authorization_requests,
         resource_server: r.resource_server,
+        permissions_prefix: r.permissions_prefix,
+        iam_permissions: r.iam_permissions,
     };
     let actor = caller.actor(crate::store::audit::Source::Admin);
     let (c, secret) = clients::create(&state.store, &actor, new).await?;
@@ -93,6 +101,8 @@ pub async fn register_handler(
         "groups_prefix": c.groups_prefix,
         "require_pushed_authorization_requests": c.require_par,
         "resource_server": c.resource_server,
+        "permissions_prefix": c.permissions_prefix,
+        "iam_permissions": c.iam_permissions,
     });
     if let Some(secret) = secret {
         body["client_secret"] = json!(secret);

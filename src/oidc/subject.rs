@@ -3,20 +3,23 @@
 use entity::oauth_client;
 use uuid::Uuid;
 
-use super::claims::{GroupRef, GroupsPolicy, UserInfo};
+use super::claims::{Access, GroupRef, GroupsPolicy, PermissionsPolicy, Scopes, UserInfo};
 use crate::{
     AppState,
     store::{StoreError, members},
 };
 
-/// An active user with their groups (direct and nested).
+/// An active user with their groups (direct and nested) and, for scope `roles`, their
+/// effective roles and permissions.
 pub struct Subject {
     pub info: UserInfo,
     pub groups: Vec<GroupRef>,
+    pub access: Option<Access>,
 }
 
-/// The user if they exist and are active; `None` otherwise.
-pub async fn load(state: &AppState, user_id: Uuid) -> Result<Option<Subject>, StoreError> {
+/// The user if they exist and are active; `None` otherwise. Roles and permissions are read
+/// (one more query) only when `scopes` has `roles`.
+pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Option<Subject>, StoreError> {
     let user = match state.store.users().get(user_id).await {
         Ok(u) if u.active => u,
         Ok(_) | Err(StoreError::NotFound(_)) => return Ok(None),
@@ -33,6 +36,11 @@ pub async fn load(state: &AppState, user_id: Uuid) -> Result<Option<Subject>, St
             name: g.display_name,
         })
         .collect();
+    let access = if scopes.has("roles") {
+        Some(Access::from_rows(state.store.roles().held(user_id).await?))
+    } else {
+        None
+    };
     Ok(Some(Subject {
         info: UserInfo {
             id: user.id.to_string(),
@@ -43,6 +51,7 @@ pub async fn load(state: &AppState, user_id: Uuid) -> Result<Option<Subject>, St
             email,
         },
         groups,
+        access,
     }))
 }
 
@@ -52,6 +61,15 @@ pub async fn is_active(state: &AppState, user_id: Uuid) -> Result<bool, StoreErr
         Ok(u) => Ok(u.active),
         Err(StoreError::NotFound(_)) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// What the client sees of a user's permissions.
+pub fn permissions_policy(state: &AppState, client: &oauth_client::Model) -> PermissionsPolicy {
+    PermissionsPolicy {
+        prefix: client.permissions_prefix.clone(),
+        iam: client.iam_permissions,
+        limit: state.config.groups_claim_limit,
     }
 }
 

@@ -55,7 +55,7 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
     let user_id = live
         .user_id
         .ok_or_else(|| OAuthError::invalid_token("the access token has no user"))?;
-    let subject = subject::load(&state, user_id)
+    let subject = subject::load(&state, user_id, &scopes)
         .await?
         .ok_or_else(|| OAuthError::invalid_token("the user is no longer active"))?;
     let client = state
@@ -70,5 +70,11 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
     if dpop_scheme && state.config.dpop_require_nonce {
         res.insert_header(("DPoP-Nonce", state.dpop_nonces.fresh()));
     }
-    Ok(res.json(claims::userinfo(&subject.info, &scopes, &subject.groups, &policy)))
+    Ok(res.json(claims::userinfo(
+        &subject.info,
+        &scopes,
+        &subject.groups,
+        &policy,
+        subject.access.as_ref(),
+    )))
 }

@@ -221,7 +221,7 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Membe
 /// recursion stop on cycles; the anchor rows carry `direct = 1`. (A correlated `EXISTS` for
 /// `direct` was planned by PostgreSQL as a hash of the whole membership table on every call:
 /// 60 ms at 20,000 memberships.)
-fn ancestors(params: &str) -> String {
+pub(super) fn ancestors(params: &str) -> String {
     format!(
         r#"anc(member, id, direct) AS (
                SELECT member_id, group_id, 1 FROM group_members WHERE member_id IN ({params})

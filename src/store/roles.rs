@@ -306,6 +306,31 @@ impl Roles<'_> {
         Ok(by_grant.into_values().collect())
     }
 
+    /// The roles a user holds — directly and through every group they are in, nested or
+    /// not — with each role's permissions: `(role name, permission)` rows, one statement over
+    /// the indexed membership and grant tables (the token path's query). A role without
+    /// permissions gives one row with `None`.
+    pub async fn held(&self, user: Uuid) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let sql = format!(
+            r#"WITH RECURSIVE {}
+               SELECT r.name AS name, rp.permission AS permission
+                 FROM (SELECT role_id FROM user_roles WHERE user_id = $1
+                       UNION
+                       SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc)) h
+                 JOIN roles r ON r.id = h.role_id
+                 LEFT JOIN role_permissions rp ON rp.role_id = r.id"#,
+            super::members::ancestors("$1")
+        );
+        let rows = self
+            .store
+            .db()
+            .query_all_raw(self.stmt(&sql, vec![user.into()]))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "name")?, r.try_get("", "permission")?)))
+            .collect()
+    }
+
     /// Who holds a role: the users it is granted to directly, and the users in (or nested
     /// under) each group it is granted to, with that group. `(user id, userName, granting
     /// group id and name or None for direct)`, sorted by userName.

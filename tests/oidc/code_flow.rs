@@ -130,7 +130,7 @@ async fn discovery_lists_every_endpoint_and_jwks_is_cacheable() {
     }
     assert_eq!(
         d["scopes_supported"],
-        json!(["openid", "profile", "email", "groups", "offline_access"])
+        json!(["openid", "profile", "email", "groups", "roles", "offline_access"])
     );
     assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(d["response_types_supported"], json!(["code"]));

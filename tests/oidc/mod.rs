@@ -7,6 +7,7 @@ mod dpop;
 mod errors;
 mod keys_at_rest;
 mod par;
+mod roles;
 mod throttle;
 mod tokens;
 

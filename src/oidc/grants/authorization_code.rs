@@ -74,7 +74,8 @@ pub async fn exchange(
     let family = row
         .family_id
         .ok_or_else(|| OAuthError::server_error("redeemed code without a family"))?;
-    let Some(subject) = subject::load(state, row.user_id).await? else {
+    let scopes = Scopes::parse(&row.scope);
+    let Some(subject) = subject::load(state, row.user_id, &scopes).await? else {
         state
             .store
             .grants()
@@ -89,7 +90,7 @@ pub async fn exchange(
         auth_time: row.auth_time,
         nonce: row.nonce.as_deref(),
     };
-    issue(state, client, &Scopes::parse(&row.scope), grantee, dpop).await
+    issue(state, client, &scopes, grantee, dpop).await
 }
 
 #[cfg(test)]

@@ -81,7 +81,7 @@ pub async fn exchange(
     let user_id = row
         .user_id
         .ok_or_else(|| OAuthError::invalid_grant("the refresh token has no user"))?;
-    let Some(subject) = subject::load(state, user_id).await? else {
+    let Some(subject) = subject::load(state, user_id, &scopes).await? else {
         state
             .store
             .grants()
