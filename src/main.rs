@@ -94,7 +94,8 @@ enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long)]
         name: String,
-        /// Scopes: scim, admin, admin:read (repeat the flag or separate by commas).
+        /// Scopes (scim, admin, admin:read) or permissions (iam.group.read, iam.group.*); repeat the
+        /// flag or separate by commas.
         #[arg(long = "scope", value_delimiter = ',', required = true)]
         scopes: Vec<String>,
     },
@@ -250,8 +251,9 @@ async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     match cmd {
         TokenCommand::Create { name, scopes } => {
-            let scopes = auth::Scope::parse_list(&scopes.join(" "))?;
-            let (secret, row) = auth::tokens::create(&store, &cli_actor(), &name, &scopes, None).await?;
+            let grants = auth::Grants::parse(&scopes.join(" "))?;
+            anyhow::ensure!(!grants.words.is_empty(), "give at least one scope or permission");
+            let (secret, row) = auth::tokens::create(&store, &cli_actor(), &name, &grants, None).await?;
             println!("{secret}");
             eprintln!("created token {} ({}) with scopes: {}", row.id, row.name, row.scopes);
         }

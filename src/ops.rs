@@ -18,8 +18,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics));
 }
 
-/// `GET /metrics`: Prometheus text format, for a bearer API token with scope `admin:read`
-/// (Prometheus: `authorization: {credentials: …}`), or for anyone with
+/// `GET /metrics`: Prometheus text format, for a bearer API token holding `iam.metrics.read`
+/// (scopes `admin:read` and `admin` do; Prometheus: `authorization: {credentials: …}`), or for anyone with
 /// `SCIMITAR_METRICS_PUBLIC=true`; `SCIMITAR_METRICS=false` turns it off (404).
 async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> HttpResponse {
     if !state.config.metrics {
@@ -27,7 +27,7 @@ async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Htt
     }
     if !state.config.metrics_public {
         let refusal = match crate::auth::authenticate(&state.store, req.headers()).await {
-            Ok(p) if p.has(crate::auth::Scope::AdminRead) => None,
+            Ok(p) if p.can(crate::access::Builtin::MetricsRead) => None,
             Ok(_) => Some(StatusCode::FORBIDDEN),
             Err(crate::auth::AuthError::Store(e)) => {
                 tracing::error!(error = %e, "metrics: token lookup failed");

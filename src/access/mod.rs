@@ -1,7 +1,9 @@
 //! Access: permissions, roles that carry them, and what a user effectively holds — through
 //! direct grants and through every group they belong to, directly or nested — with where
 //! each permission came from.
+pub mod builtin;
 pub mod effective;
 pub mod permission;
 
+pub use builtin::Builtin;
 pub use permission::{Permission, PermissionError};

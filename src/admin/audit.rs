@@ -6,7 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{ident, openapi::Problems, paging, problem::Problem};
+use super::{
+    authz::{self, Allowed},
+    ident,
+    openapi::Problems,
+    paging,
+    problem::Problem,
+};
 use crate::{AppState, store::audit::AuditQuery};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -85,9 +91,13 @@ where
 }
 
 /// Audit events, newest first.
-#[utoipa::path(tag = "audit", params(AuditParams), responses((status = 200, description = "Events, newest first", body = AuditPage), Problems))]
+#[utoipa::path(tag = "audit", params(AuditParams), responses((status = 200, description = "Events, newest first", body = AuditPage), Problems), security(("bearer" = ["iam.audit.read"])))]
 #[get("/audit")]
-async fn list_audit(state: web::Data<AppState>, p: web::Query<AuditParams>) -> Result<HttpResponse, Problem> {
+async fn list_audit(
+    _caller: Allowed<authz::AuditRead>,
+    state: web::Data<AppState>,
+    p: web::Query<AuditParams>,
+) -> Result<HttpResponse, Problem> {
     let store = &state.store;
     let limit = paging::limit(p.limit)?;
     let query = AuditQuery {

@@ -6,12 +6,12 @@ use entity::oauth_client;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{openapi::Problems, problem::Problem};
-use crate::{
-    AppState,
-    auth::{Principal, tokens},
-    store::audit::Source,
+use super::{
+    authz::{self, Allowed},
+    openapi::Problems,
+    problem::Problem,
 };
+use crate::{AppState, auth::tokens, store::audit::Source};
 
 type State = web::Data<AppState>;
 
@@ -72,9 +72,9 @@ fn client_out(c: oauth_client::Model) -> ClientOut {
 }
 
 /// Every OAuth client.
-#[utoipa::path(tag = "clients", responses((status = 200, description = "Every client", body = Vec<ClientOut>), Problems))]
+#[utoipa::path(tag = "clients", responses((status = 200, description = "Every client", body = Vec<ClientOut>), Problems), security(("bearer" = ["iam.client.read"])))]
 #[get("/clients")]
-async fn list_clients(state: State) -> Result<HttpResponse, Problem> {
+async fn list_clients(_caller: Allowed<authz::ClientRead>, state: State) -> Result<HttpResponse, Problem> {
     let clients: Vec<ClientOut> = state
         .store
         .clients()
@@ -87,11 +87,11 @@ async fn list_clients(state: State) -> Result<HttpResponse, Problem> {
 }
 
 /// Deletes a client: its codes and refresh tokens go, and its access tokens stop working.
-#[utoipa::path(tag = "clients", params(ClientPath), responses((status = 204, description = "Deleted"), Problems))]
+#[utoipa::path(tag = "clients", params(ClientPath), responses((status = 204, description = "Deleted"), Problems), security(("bearer" = ["iam.client.write"])))]
 #[delete("/clients/{client_id}")]
 async fn delete_client(
+    caller: Allowed<authz::ClientWrite>,
     state: State,
-    caller: web::ReqData<Principal>,
     path: web::Path<ClientPath>,
 ) -> Result<HttpResponse, Problem> {
     let until = crate::oidc::access::access_expiry(&state);
@@ -104,11 +104,11 @@ async fn delete_client(
 }
 
 /// Gives a confidential client a new secret; the old one stops working at once.
-#[utoipa::path(tag = "clients", params(ClientPath), responses((status = 200, description = "The new secret, shown only this once", body = NewSecret), Problems))]
+#[utoipa::path(tag = "clients", params(ClientPath), responses((status = 200, description = "The new secret, shown only this once", body = NewSecret), Problems), security(("bearer" = ["iam.client.write"])))]
 #[post("/clients/{client_id}/secret")]
 async fn rotate_secret(
+    caller: Allowed<authz::ClientWrite>,
     state: State,
-    caller: web::ReqData<Principal>,
     path: web::Path<ClientPath>,
 ) -> Result<HttpResponse, Problem> {
     let secret = crate::oidc::random_secret();

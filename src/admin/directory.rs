@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
+    authz::{self, Allowed},
     ident,
     membership::{GroupPath, UserPath},
     openapi::Problems,
@@ -103,18 +104,26 @@ impl SearchQuery {
 }
 
 /// Users, in id order, optionally filtered by `q`.
-#[utoipa::path(tag = "directory", params(SearchQuery), responses((status = 200, description = "A page of users", body = Paged<UserOut>), Problems))]
+#[utoipa::path(tag = "directory", params(SearchQuery), responses((status = 200, description = "A page of users", body = Paged<UserOut>), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users")]
-async fn list_users(state: State, query: web::Query<SearchQuery>) -> Result<HttpResponse, Problem> {
+async fn list_users(
+    _caller: Allowed<authz::UserRead>,
+    state: State,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, Problem> {
     let (q, after, limit) = query.parts()?;
     let page = state.store.users().search(q, after, limit).await?;
     Ok(HttpResponse::Ok().json(users_page(&state, page).await?))
 }
 
 /// One user, by id, userName or email.
-#[utoipa::path(tag = "directory", params(UserPath), responses((status = 200, description = "The user", body = UserOut), Problems))]
+#[utoipa::path(tag = "directory", params(UserPath), responses((status = 200, description = "The user", body = UserOut), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}")]
-async fn get_user(state: State, path: web::Path<UserPath>) -> Result<HttpResponse, Problem> {
+async fn get_user(
+    _caller: Allowed<authz::UserRead>,
+    state: State,
+    path: web::Path<UserPath>,
+) -> Result<HttpResponse, Problem> {
     let id = ident::user(&state.store, &path.user).await?;
     let user = state.store.users().get(id).await?;
     let emails = state.store.users().emails_of(&[id]).await?.remove(&id);
@@ -122,18 +131,26 @@ async fn get_user(state: State, path: web::Path<UserPath>) -> Result<HttpRespons
 }
 
 /// Groups, in id order, optionally filtered by `q`.
-#[utoipa::path(tag = "directory", params(SearchQuery), responses((status = 200, description = "A page of groups", body = Paged<GroupOut>), Problems))]
+#[utoipa::path(tag = "directory", params(SearchQuery), responses((status = 200, description = "A page of groups", body = Paged<GroupOut>), Problems), security(("bearer" = ["iam.group.read"])))]
 #[get("/groups")]
-async fn list_groups(state: State, query: web::Query<SearchQuery>) -> Result<HttpResponse, Problem> {
+async fn list_groups(
+    _caller: Allowed<authz::GroupRead>,
+    state: State,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, Problem> {
     let (q, after, limit) = query.parts()?;
     let page = state.store.groups().search(q, after, limit).await?;
     Ok(HttpResponse::Ok().json(Paged::from_page(page, group_out)))
 }
 
 /// One group, by id or display name.
-#[utoipa::path(tag = "directory", params(GroupPath), responses((status = 200, description = "The group", body = GroupOut), Problems))]
+#[utoipa::path(tag = "directory", params(GroupPath), responses((status = 200, description = "The group", body = GroupOut), Problems), security(("bearer" = ["iam.group.read"])))]
 #[get("/groups/{group}")]
-async fn get_group(state: State, path: web::Path<GroupPath>) -> Result<HttpResponse, Problem> {
+async fn get_group(
+    _caller: Allowed<authz::GroupRead>,
+    state: State,
+    path: web::Path<GroupPath>,
+) -> Result<HttpResponse, Problem> {
     let id = ident::group(&state.store, &path.group).await?;
     Ok(HttpResponse::Ok().json(group_out(state.store.groups().get(id).await?)))
 }

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
+    authz::{self, Allowed},
     directory::{self, UserOut},
     ident,
     openapi::Problems,
@@ -19,7 +20,6 @@ use crate::{
 };
 
 type State = web::Data<AppState>;
-type Caller = web::ReqData<Principal>;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(put_member)
@@ -85,9 +85,13 @@ async fn change(state: &AppState, caller: &Principal, group: Uuid, op: MemberOp)
 
 /// Adds a user to a group; adding a member again is a 204 too (and writes nothing, so the
 /// group's version and ETag stay).
-#[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is a member"), Problems))]
+#[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is a member"), Problems), security(("bearer" = ["iam.group.write"])))]
 #[put("/groups/{group}/users/{user}")]
-async fn put_member(state: State, caller: Caller, path: web::Path<GroupUser>) -> Result<HttpResponse, Problem> {
+async fn put_member(
+    caller: Allowed<authz::GroupWrite>,
+    state: State,
+    path: web::Path<GroupUser>,
+) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let user = ident::user(&state.store, &path.user).await?;
     if state.store.groups().has_member(group, user).await? {
@@ -98,9 +102,13 @@ async fn put_member(state: State, caller: Caller, path: web::Path<GroupUser>) ->
 
 /// Removes a user from a group. The user and their other memberships stay; removing a
 /// non-member is a 204 too.
-#[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is not a member"), Problems))]
+#[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is not a member"), Problems), security(("bearer" = ["iam.group.write"])))]
 #[delete("/groups/{group}/users/{user}")]
-async fn delete_member(state: State, caller: Caller, path: web::Path<GroupUser>) -> Result<HttpResponse, Problem> {
+async fn delete_member(
+    caller: Allowed<authz::GroupWrite>,
+    state: State,
+    path: web::Path<GroupUser>,
+) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let user = ident::user(&state.store, &path.user).await?;
     if !state.store.groups().has_member(group, user).await? {
@@ -116,11 +124,11 @@ async fn delete_member(state: State, caller: Caller, path: web::Path<GroupUser>)
     params(GroupPath),
     request_body(content = Vec<String>, description = "User ids, userNames or emails", example = json!(["alice", "bob@example.com"])),
     responses((status = 204, description = "Every user is a member"), Problems)
-)]
+, security(("bearer" = ["iam.group.write"])))]
 #[post("/groups/{group}/users")]
 async fn add_members(
+    caller: Allowed<authz::GroupWrite>,
     state: State,
-    caller: Caller,
     path: web::Path<GroupPath>,
     body: web::Json<Vec<String>>,
 ) -> Result<HttpResponse, Problem> {
@@ -133,9 +141,10 @@ async fn add_members(
 }
 
 /// The users that are direct members of a group, in id order.
-#[utoipa::path(tag = "membership", params(GroupPath, PageQuery), responses((status = 200, description = "A page of the group's user members", body = Paged<UserOut>), Problems))]
+#[utoipa::path(tag = "membership", params(GroupPath, PageQuery), responses((status = 200, description = "A page of the group's user members", body = Paged<UserOut>), Problems), security(("bearer" = ["iam.group.read"])))]
 #[get("/groups/{group}/users")]
 async fn list_members(
+    _caller: Allowed<authz::GroupRead>,
     state: State,
     path: web::Path<GroupPath>,
     q: web::Query<PageQuery>,
@@ -147,9 +156,13 @@ async fn list_members(
 }
 
 /// The groups a user is in, directly or through nested groups.
-#[utoipa::path(tag = "membership", params(UserPath), responses((status = 200, description = "The user's groups", body = Vec<UserGroupOut>), Problems))]
+#[utoipa::path(tag = "membership", params(UserPath), responses((status = 200, description = "The user's groups", body = Vec<UserGroupOut>), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}/groups")]
-async fn user_groups(state: State, path: web::Path<UserPath>) -> Result<HttpResponse, Problem> {
+async fn user_groups(
+    _caller: Allowed<authz::UserRead>,
+    state: State,
+    path: web::Path<UserPath>,
+) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let mut groups = state.store.users().groups_of(&[user]).await?;
     let out: Vec<UserGroupOut> = groups

@@ -1,9 +1,10 @@
 //! The admin API under `/api/v1`: group membership, user and group lookup, API tokens, the
 //! audit log, and its own OpenAPI document. Errors are RFC 9457 problems (`problem.rs`).
 //!
-//! Every route needs a bearer token: reads (`GET`) need `admin:read` or `admin`, writes need
-//! `admin`. Only `/api/v1/openapi.json` is public.
+//! Every route needs a bearer token (checked here) holding the permission the route names
+//! (checked by its handler's `authz::Allowed` argument). Only `/api/v1/openapi.json` is public.
 pub mod audit;
+pub mod authz;
 pub mod clients;
 pub mod directory;
 pub mod ident;
@@ -18,7 +19,6 @@ use actix_web::{
     Error, HttpMessage, HttpResponse,
     body::{EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::Method,
     middleware::{Next, from_fn},
     web,
 };
@@ -26,7 +26,7 @@ use utoipa_actix_web::scope;
 
 use crate::{
     AppState,
-    auth::{self, AuthError, Scope},
+    auth::{self, AuthError},
 };
 use problem::Problem;
 
@@ -56,14 +56,14 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
                             .typed(problem::NO_SUCH_ENDPOINT, "No such endpoint"),
                     )
                 }))
-                .wrap(from_fn(require_admin)),
+                .wrap(from_fn(authenticate)),
         );
     }
 }
 
-/// Authenticates the caller and checks the scope the method needs; the `Principal` goes
-/// into the request extensions for the handlers (`ReqData<Principal>`).
-async fn require_admin(
+/// Authenticates the caller; the `Principal` goes into the request extensions, where each
+/// handler's `authz::Allowed` checks the permission it needs.
+async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
@@ -74,17 +74,12 @@ async fn require_admin(
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered")
         .clone();
-    let needed = match *req.method() {
-        Method::GET | Method::HEAD => Scope::AdminRead,
-        _ => Scope::Admin,
-    };
     // A refusal is answered here (a response, not an `Err`), so app-wide headers apply to it.
     let refused = match auth::authenticate(&state.store, req.headers()).await {
-        Ok(p) if p.has(needed) => {
+        Ok(p) => {
             req.extensions_mut().insert(p);
             return next.call(req).await.map(ServiceResponse::map_into_left_body);
         }
-        Ok(_) => Problem::insufficient_scope(needed),
         Err(AuthError::Missing) => Problem::unauthorized("a bearer token is required"),
         Err(AuthError::Invalid) => Problem::unauthorized("the bearer token is not valid"),
         Err(AuthError::Store(e)) => Problem::from(e),

@@ -8,14 +8,14 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::{auth::Scope, store::StoreError};
+use crate::store::StoreError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Problem types beyond the generic `about:blank` (RFC 9457 §4.2).
 pub const AMBIGUOUS: &str = "urn:scimitar:problem:ambiguous-identifier";
 pub const UNKNOWN_USERS: &str = "urn:scimitar:problem:unknown-users";
-pub const INSUFFICIENT_SCOPE: &str = "urn:scimitar:problem:insufficient-scope";
+pub const MISSING_PERMISSION: &str = "urn:scimitar:problem:missing-permission";
 pub const NO_SUCH_ENDPOINT: &str = "urn:scimitar:problem:no-such-endpoint";
 
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Problem {
     pub kind: &'static str,
     pub title: &'static str,
     pub detail: String,
-    /// Extension members (RFC 9457 §3.2), e.g. `candidates`, `unknown`, `required_scope`.
+    /// Extension members (RFC 9457 §3.2), e.g. `candidates`, `unknown`, `required_permission`.
     pub extra: Vec<(&'static str, Value)>,
 }
 
@@ -82,12 +82,15 @@ impl Problem {
         Self::new(StatusCode::UNAUTHORIZED, detail)
     }
 
-    /// 403 naming the scope that was needed (and RFC 6750 `insufficient_scope`).
-    pub fn insufficient_scope(needed: Scope) -> Self {
-        let scope = needed.as_str();
-        Self::new(StatusCode::FORBIDDEN, format!("this token lacks the \"{scope}\" scope"))
-            .typed(INSUFFICIENT_SCOPE, "Insufficient scope")
-            .with("required_scope", scope)
+    /// 403 naming the permission (or `scim`) that was needed; the challenge says RFC 6750
+    /// `insufficient_scope` with it as the scope.
+    pub fn missing_permission(needed: &str, doing: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            format!("{doing} needs the permission \"{needed}\", which this token does not hold"),
+        )
+        .typed(MISSING_PERMISSION, "Missing permission")
+        .with("required_permission", needed.to_owned())
     }
 
     /// 404.
@@ -138,7 +141,7 @@ impl ResponseError for Problem {
             StatusCode::UNAUTHORIZED => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"scimitar\""));
             }
-            StatusCode::FORBIDDEN if self.kind == INSUFFICIENT_SCOPE => {
+            StatusCode::FORBIDDEN if self.kind == MISSING_PERMISSION => {
                 let scope = self.extra.iter().find_map(|(_, v)| v.as_str()).unwrap_or_default();
                 let challenge = format!("Bearer realm=\"scimitar\", error=\"insufficient_scope\", scope=\"{scope}\"");
                 res.insert_header((header::WWW_AUTHENTICATE, challenge));

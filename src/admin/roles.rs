@@ -5,7 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{ident, openapi::Problems, problem::Problem};
+use super::{
+    authz::{self, Allowed},
+    ident,
+    openapi::Problems,
+    problem::Problem,
+};
 use crate::{
     AppState,
     access::{
@@ -20,7 +25,6 @@ use crate::{
 };
 
 type State = web::Data<AppState>;
-type Caller = web::ReqData<Principal>;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_roles)
@@ -152,6 +156,20 @@ fn permissions(list: &[String]) -> Result<Vec<String>, Problem> {
         .collect()
 }
 
+/// No escalation through roles: a caller may put Scimitar's own permissions (`iam.…`, `*`)
+/// into a role, or grant a role carrying them, only when it holds them itself. (Other
+/// permissions belong to applications; Scimitar's tokens do not hold them.)
+fn within_caller(caller: &Principal, perms: &[String], doing: &str) -> Result<(), Problem> {
+    for p in perms {
+        let Ok(parsed) = Permission::parse(p) else { continue };
+        let own = parsed.as_str() == "*" || parsed.as_str().starts_with("iam.");
+        if own && !caller.grants.allows(&parsed) {
+            return Err(Problem::missing_permission(parsed.as_str(), doing));
+        }
+    }
+    Ok(())
+}
+
 fn role_name(name: &str) -> Result<&str, Problem> {
     let n = name.trim();
     if n.is_empty() || n.len() > 200 {
@@ -161,19 +179,24 @@ fn role_name(name: &str) -> Result<&str, Problem> {
 }
 
 /// Every role.
-#[utoipa::path(tag = "roles", responses((status = 200, description = "Every role", body = Vec<RoleOut>), Problems))]
+#[utoipa::path(tag = "roles", responses((status = 200, description = "Every role", body = Vec<RoleOut>), Problems), security(("bearer" = ["iam.role.read"])))]
 #[get("/roles")]
-async fn list_roles(state: State) -> Result<HttpResponse, Problem> {
+async fn list_roles(_caller: Allowed<authz::RoleRead>, state: State) -> Result<HttpResponse, Problem> {
     let roles: Vec<RoleOut> = state.store.roles().list().await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(roles))
 }
 
 /// Creates a role.
-#[utoipa::path(tag = "roles", request_body = NewRole, responses((status = 201, description = "The role", body = RoleOut), Problems))]
+#[utoipa::path(tag = "roles", request_body = NewRole, responses((status = 201, description = "The role", body = RoleOut), Problems), security(("bearer" = ["iam.role.write"])))]
 #[post("/roles")]
-async fn create_role(state: State, caller: Caller, body: web::Json<NewRole>) -> Result<HttpResponse, Problem> {
+async fn create_role(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    body: web::Json<NewRole>,
+) -> Result<HttpResponse, Problem> {
     let name = role_name(&body.name)?;
     let perms = permissions(&body.permissions)?;
+    within_caller(&caller, &perms, "creating a role that carries it")?;
     let actor = caller.actor(AuditSource::Admin);
     let r = state
         .store
@@ -184,25 +207,32 @@ async fn create_role(state: State, caller: Caller, body: web::Json<NewRole>) -> 
 }
 
 /// One role.
-#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role", body = RoleOut), Problems))]
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role", body = RoleOut), Problems), security(("bearer" = ["iam.role.read"])))]
 #[get("/roles/{role}")]
-async fn get_role(state: State, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+async fn get_role(
+    _caller: Allowed<authz::RoleRead>,
+    state: State,
+    path: web::Path<RolePath>,
+) -> Result<HttpResponse, Problem> {
     let id = role(&state, &path.role).await?;
     Ok(HttpResponse::Ok().json(RoleOut::from(state.store.roles().get(id).await?)))
 }
 
 /// Changes a role's name, description or permissions (the ones given).
-#[utoipa::path(tag = "roles", params(RolePath), request_body = RoleChange, responses((status = 200, description = "The role", body = RoleOut), Problems))]
+#[utoipa::path(tag = "roles", params(RolePath), request_body = RoleChange, responses((status = 200, description = "The role", body = RoleOut), Problems), security(("bearer" = ["iam.role.write"])))]
 #[patch("/roles/{role}")]
 async fn update_role(
+    caller: Allowed<authz::RoleWrite>,
     state: State,
-    caller: Caller,
     path: web::Path<RolePath>,
     body: web::Json<RoleChange>,
 ) -> Result<HttpResponse, Problem> {
     let id = role(&state, &path.role).await?;
     let name = body.name.as_deref().map(role_name).transpose()?;
     let perms = body.permissions.as_deref().map(permissions).transpose()?;
+    if let Some(perms) = &perms {
+        within_caller(&caller, perms, "giving a role")?;
+    }
     let actor = caller.actor(AuditSource::Admin);
     let r = state
         .store
@@ -213,9 +243,13 @@ async fn update_role(
 }
 
 /// Deletes a role and every grant of it.
-#[utoipa::path(tag = "roles", params(RolePath), responses((status = 204, description = "Deleted"), Problems))]
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 204, description = "Deleted"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[delete("/roles/{role}")]
-async fn delete_role(state: State, caller: Caller, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+async fn delete_role(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    path: web::Path<RolePath>,
+) -> Result<HttpResponse, Problem> {
     let id = role(&state, &path.role).await?;
     state
         .store
@@ -235,6 +269,11 @@ async fn change(
     let actor = caller.actor(AuditSource::Admin);
     let roles = state.store.roles();
     if grant {
+        within_caller(
+            caller,
+            &roles.get(role).await?.permissions,
+            "granting a role that carries it",
+        )?;
         roles.grant(&actor, to, role).await?;
     } else {
         roles.revoke(&actor, to, role).await?;
@@ -243,36 +282,52 @@ async fn change(
 }
 
 /// Grants a role to a group: its members, direct and nested, hold its permissions.
-#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems))]
+#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[put("/groups/{group}/roles/{role}")]
-async fn grant_group(state: State, caller: Caller, path: web::Path<GroupRolePath>) -> Result<HttpResponse, Problem> {
+async fn grant_group(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    path: web::Path<GroupRolePath>,
+) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let r = role(&state, &path.role).await?;
     change(&state, &caller, Grantee::Group(group), r, true).await
 }
 
 /// Takes a role from a group.
-#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Not granted (any more)"), Problems))]
+#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Not granted (any more)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[delete("/groups/{group}/roles/{role}")]
-async fn revoke_group(state: State, caller: Caller, path: web::Path<GroupRolePath>) -> Result<HttpResponse, Problem> {
+async fn revoke_group(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    path: web::Path<GroupRolePath>,
+) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let r = role(&state, &path.role).await?;
     change(&state, &caller, Grantee::Group(group), r, false).await
 }
 
 /// Grants a role directly to a user.
-#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems))]
+#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[put("/users/{user}/roles/{role}")]
-async fn grant_user(state: State, caller: Caller, path: web::Path<UserRolePath>) -> Result<HttpResponse, Problem> {
+async fn grant_user(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    path: web::Path<UserRolePath>,
+) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let r = role(&state, &path.role).await?;
     change(&state, &caller, Grantee::User(user), r, true).await
 }
 
 /// Takes a directly granted role from a user (roles held through groups stay).
-#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Not granted directly (any more)"), Problems))]
+#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Not granted directly (any more)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[delete("/users/{user}/roles/{role}")]
-async fn revoke_user(state: State, caller: Caller, path: web::Path<UserRolePath>) -> Result<HttpResponse, Problem> {
+async fn revoke_user(
+    caller: Allowed<authz::RoleWrite>,
+    state: State,
+    path: web::Path<UserRolePath>,
+) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let r = role(&state, &path.role).await?;
     change(&state, &caller, Grantee::User(user), r, false).await
@@ -291,9 +346,13 @@ pub struct Holder {
 }
 
 /// Who holds a role, and how.
-#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role's holders", body = Vec<Holder>), Problems))]
+#[utoipa::path(tag = "roles", params(RolePath), responses((status = 200, description = "The role's holders", body = Vec<Holder>), Problems), security(("bearer" = ["iam.role.read"])))]
 #[get("/roles/{role}/users")]
-async fn role_holders(state: State, path: web::Path<RolePath>) -> Result<HttpResponse, Problem> {
+async fn role_holders(
+    _caller: Allowed<authz::RoleRead>,
+    state: State,
+    path: web::Path<RolePath>,
+) -> Result<HttpResponse, Problem> {
     let id = role(&state, &path.role).await?;
     let mut out: Vec<Holder> = vec![];
     for (user, user_name, via) in state.store.roles().holders(id).await? {
@@ -315,18 +374,26 @@ async fn role_holders(state: State, path: web::Path<RolePath>) -> Result<HttpRes
 }
 
 /// Everything a user holds, each permission with its sources.
-#[utoipa::path(tag = "roles", params(UserPath), responses((status = 200, description = "Effective permissions", body = PermissionsOut), Problems))]
+#[utoipa::path(tag = "roles", params(UserPath), responses((status = 200, description = "Effective permissions", body = PermissionsOut), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}/permissions")]
-async fn user_permissions(state: State, path: web::Path<UserPath>) -> Result<HttpResponse, Problem> {
+async fn user_permissions(
+    _caller: Allowed<authz::UserRead>,
+    state: State,
+    path: web::Path<UserPath>,
+) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let permissions = effective::effective(&state.store, user).await?;
     Ok(HttpResponse::Ok().json(PermissionsOut { permissions }))
 }
 
 /// Does the user hold this permission, and through what? Wildcard grants count.
-#[utoipa::path(tag = "roles", params(UserPermissionPath), responses((status = 200, description = "Held or not, with the sources", body = PermissionCheck), Problems))]
+#[utoipa::path(tag = "roles", params(UserPermissionPath), responses((status = 200, description = "Held or not, with the sources", body = PermissionCheck), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}/permissions/{permission}")]
-async fn user_permission(state: State, path: web::Path<UserPermissionPath>) -> Result<HttpResponse, Problem> {
+async fn user_permission(
+    _caller: Allowed<authz::UserRead>,
+    state: State,
+    path: web::Path<UserPermissionPath>,
+) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let wanted = Permission::parse(&path.permission).map_err(|e| Problem::bad_request(e.to_string()))?;
     let sources = effective::check(&state.store, user, &wanted).await?;

@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{openapi::Problems, problem::Problem};
-use crate::{AppState, auth::Scope};
+use super::{
+    authz::{self, Allowed},
+    openapi::Problems,
+    problem::Problem,
+};
+use crate::{AppState, auth::Grants};
 
 type State = web::Data<AppState>;
 
@@ -20,9 +24,15 @@ pub struct NewToken {
     /// A name to recognise the token by; recorded as the actor of its changes.
     #[schema(example = "provisioning-script")]
     name: String,
-    /// `scim`, `admin` and/or `admin:read`.
-    #[schema(example = json!(["admin:read"]))]
+    /// `scim`, `admin` (= `iam.*`) and/or `admin:read` (= every `iam.….read`).
+    #[serde(default)]
+    #[schema(example = json!(["scim"]))]
     scopes: Vec<String>,
+    /// Scimitar permissions (`iam.group.read`, `iam.group.*`). A token gets at least one scope
+    /// or permission, and nothing its creator does not hold.
+    #[serde(default)]
+    #[schema(example = json!(["iam.group.read", "iam.user.read"]))]
+    permissions: Vec<String>,
 }
 
 /// A token, without its secret.
@@ -30,7 +40,10 @@ pub struct NewToken {
 pub struct TokenOut {
     id: Uuid,
     name: String,
+    /// The scopes and permissions as given.
     scopes: Vec<String>,
+    /// What they stand for: the permissions the token holds.
+    permissions: Vec<String>,
     created: DateTime<Utc>,
     last_used: Option<DateTime<Utc>>,
 }
@@ -52,40 +65,49 @@ pub struct TokenPath {
 }
 
 fn token_out(t: api_token::Model) -> TokenOut {
+    let permissions = t
+        .scopes
+        .split_whitespace()
+        .filter_map(|w| Grants::parse(w).ok())
+        .flat_map(|g| g.permissions)
+        .map(|p| p.as_str().to_owned())
+        .collect();
     TokenOut {
         id: t.id,
         name: t.name,
         scopes: t.scopes.split_whitespace().map(str::to_owned).collect(),
+        permissions,
         created: t.created,
         last_used: t.last_used,
     }
 }
 
-/// Creates a token with the given scopes.
-#[utoipa::path(tag = "tokens", request_body = NewToken, responses((status = 201, description = "The new token, with its secret (shown only this once)", body = CreatedToken), Problems))]
+/// Creates a token with the given scopes and permissions (never more than the caller holds).
+#[utoipa::path(tag = "tokens", request_body = NewToken, responses((status = 201, description = "The new token, with its secret (shown only this once)", body = CreatedToken), Problems), security(("bearer" = ["iam.token.write"])))]
 #[post("/tokens")]
 async fn create_token(
+    caller: Allowed<authz::TokenWrite>,
     state: State,
-    caller: web::ReqData<crate::auth::Principal>,
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, Problem> {
     let name = body.name.trim();
     if name.is_empty() {
         return Err(Problem::bad_request("\"name\" must not be empty"));
     }
-    let scopes = Scope::parse_list(&body.scopes.join(" ")).map_err(|e| Problem::bad_request(e.to_string()))?;
-    if scopes.is_empty()
-        || body
-            .scopes
-            .iter()
-            .any(|s| s.trim().is_empty() || s.contains([' ', ',']))
-    {
+    let words: Vec<&String> = body.scopes.iter().chain(&body.permissions).collect();
+    if words.is_empty() || words.iter().any(|w| w.trim().is_empty() || w.contains([' ', ','])) {
         return Err(Problem::bad_request(
-            "\"scopes\" must list one or more of scim, admin, admin:read",
+            "\"scopes\" and \"permissions\" must list one or more of scim, admin, admin:read or iam.… permissions, one per element",
         ));
     }
+    let words: Vec<&str> = words.into_iter().map(String::as_str).collect();
+    let grants = Grants::parse(&words.join(" ")).map_err(|e| Problem::bad_request(e.to_string()))?;
+    // No escalation: a token hands out only what it holds itself.
+    if let Some(missing) = caller.grants.first_not_covered(&grants) {
+        return Err(Problem::missing_permission(&missing, "creating a token that holds it"));
+    }
     let actor = caller.actor(crate::store::audit::Source::Admin);
-    let (secret, row) = crate::auth::tokens::create(&state.store, &actor, name, &scopes, None).await?;
+    let (secret, row) = crate::auth::tokens::create(&state.store, &actor, name, &grants, None).await?;
     let token = token_out(row);
     // The secret is in the body: no cache may keep it.
     Ok(HttpResponse::Created()
@@ -94,19 +116,19 @@ async fn create_token(
 }
 
 /// Every token: name, scopes, creation and last use.
-#[utoipa::path(tag = "tokens", responses((status = 200, description = "Every token", body = Vec<TokenOut>), Problems))]
+#[utoipa::path(tag = "tokens", responses((status = 200, description = "Every token", body = Vec<TokenOut>), Problems), security(("bearer" = ["iam.token.read"])))]
 #[get("/tokens")]
-async fn list_tokens(state: State) -> Result<HttpResponse, Problem> {
+async fn list_tokens(_caller: Allowed<authz::TokenRead>, state: State) -> Result<HttpResponse, Problem> {
     let tokens: Vec<TokenOut> = state.store.tokens().list().await?.into_iter().map(token_out).collect();
     Ok(HttpResponse::Ok().json(tokens))
 }
 
 /// Revokes a token: it stops working at once.
-#[utoipa::path(tag = "tokens", params(TokenPath), responses((status = 204, description = "Revoked"), Problems))]
+#[utoipa::path(tag = "tokens", params(TokenPath), responses((status = 204, description = "Revoked"), Problems), security(("bearer" = ["iam.token.write"])))]
 #[delete("/tokens/{id}")]
 async fn revoke_token(
+    caller: Allowed<authz::TokenWrite>,
     state: State,
-    caller: web::ReqData<crate::auth::Principal>,
     path: web::Path<TokenPath>,
 ) -> Result<HttpResponse, Problem> {
     let id = Uuid::parse_str(&path.id).map_err(|_| Problem::not_found(format!("no token with id {:?}", path.id)))?;

@@ -12,7 +12,7 @@ use chrono::Utc;
 use entity::api_token;
 use uuid::Uuid;
 
-use super::{Principal, Scope};
+use super::{Grants, Principal, Scope};
 use crate::store::{
     Store, StoreError,
     audit::{Actor, Source},
@@ -34,23 +34,19 @@ pub fn hash(secret: &str) -> String {
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn scopes_str(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
-}
-
 /// Creates a token and returns its secret (never stored) with the stored row; audited as
 /// made by `actor`.
 pub async fn create(
     store: &Store,
     actor: &Actor,
     name: &str,
-    scopes: &[Scope],
+    grants: &Grants,
     user_id: Option<Uuid>,
 ) -> Result<(String, api_token::Model), StoreError> {
     let secret = generate();
     let row = store
         .tokens()
-        .insert(actor, name, &hash(&secret), &scopes_str(scopes), user_id)
+        .insert(actor, name, &hash(&secret), &grants.as_string(), user_id)
         .await?;
     Ok((secret, row))
 }
@@ -68,11 +64,17 @@ pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, St
     {
         store.tokens().touch(row.id).await?;
     }
-    let scopes = Scope::parse_list(&row.scopes).unwrap_or_default();
+    // Stored words were valid when written; one no longer known grants nothing (the rest do).
+    let known: Vec<&str> = row
+        .scopes
+        .split_whitespace()
+        .filter(|w| Grants::parse(w).is_ok())
+        .collect();
+    let grants = Grants::parse(&known.join(" ")).unwrap_or_default();
     Ok(Some(Principal {
         token_id: row.id,
         name: row.name,
-        scopes,
+        grants,
         user_id: row.user_id,
     }))
 }
@@ -81,7 +83,7 @@ pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, St
 /// lasts; otherwise, when the database has no token at all, creates an admin token and
 /// returns its secret to be printed once.
 pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<String>, StoreError> {
-    let all = [Scope::Scim, Scope::Admin];
+    let all = Grants::from_scopes(&[Scope::Scim, Scope::Admin]);
     let system = Actor::new("system:start-up", Source::Cli);
     if let Some(secret) = bootstrap {
         let digest = hash(secret);
@@ -92,7 +94,7 @@ pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<
         if store.tokens().find_by_hash(&digest).await?.is_none() {
             match store
                 .tokens()
-                .insert(&system, "bootstrap", &digest, &scopes_str(&all), None)
+                .insert(&system, "bootstrap", &digest, &all.as_string(), None)
                 .await
             {
                 // Another replica inserted it at the same moment.

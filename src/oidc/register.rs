@@ -1,4 +1,5 @@
-//! `POST registration_endpoint` (RFC 7591), authorized by a bearer token with scope `admin`.
+//! `POST registration_endpoint` (RFC 7591), authorized by a bearer API token holding
+//! `iam.client.write` (scope `admin` does).
 //! Extension metadata: `groups_claim` (`names` | `ids`), `groups_prefix`, `permissions_prefix`,
 //! `iam_permissions` and `resource_server`; RFC 9126's
 //! `require_pushed_authorization_requests`.
@@ -12,7 +13,8 @@ use super::{
 };
 use crate::{
     AppState,
-    auth::{self, AuthError, Scope},
+    access::Builtin,
+    auth::{self, AuthError},
 };
 
 #[derive(Deserialize)]
@@ -46,10 +48,10 @@ pub async fn register_handler(
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
     let caller = match auth::authenticate(&state.store, req.headers()).await {
-        Ok(p) if p.has(Scope::Admin) => p,
+        Ok(p) if p.can(Builtin::ClientWrite) => p,
         Ok(_) => {
             return Err(OAuthError::insufficient_scope(
-                "registration needs a token with scope admin",
+                "registration needs a token holding the permission iam.client.write",
             ));
         }
         Err(AuthError::Store(e)) => return Err(e.into()),

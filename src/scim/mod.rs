@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    auth::{self, AuthError, Scope},
+    auth::{self, AuthError},
 };
 use error::ScimError;
 
@@ -67,7 +67,7 @@ async fn require_scim(
         .expect("AppState is registered")
         .clone();
     let refused = match auth::authenticate(&state.store, req.headers()).await {
-        Ok(p) if p.has(Scope::Scim) => {
+        Ok(p) if p.scim() => {
             req.extensions_mut().insert(p);
             return next.call(req).await.map(ServiceResponse::map_into_left_body);
         }

@@ -17,7 +17,7 @@ async fn admin_api_changes_are_recorded_with_source_admin_and_the_token_name() {
         &app.store,
         &crate::common::test_actor(),
         "ops-script",
-        &[Scope::Admin],
+        &scimitar::auth::Grants::from_scopes(&[Scope::Admin]),
         None,
     )
     .await

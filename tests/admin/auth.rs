@@ -30,7 +30,7 @@ async fn an_invalid_token_is_a_401_problem() {
 }
 
 #[tokio::test]
-async fn an_admin_read_token_may_read_but_a_put_is_a_403_naming_the_admin_scope() {
+async fn an_admin_read_token_may_read_but_a_put_is_a_403_naming_the_permission() {
     let app = spawn_app().await;
     let (alice, eng) = (app.create_user("alice").await, app.create_group("eng", &[]).await);
     let reader = app.token_with(&[Scope::AdminRead]).await;
@@ -44,19 +44,23 @@ async fn an_admin_read_token_may_read_but_a_put_is_a_403_naming_the_admin_scope(
 
     assert_eq!(read.status(), 200);
     let problem = assert_problem(write, 403).await;
-    assert!(problem["detail"].as_str().unwrap().contains("\"admin\""), "{problem}");
-    assert_eq!(problem["required_scope"], "admin");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("\"iam.group.write\""),
+        "{problem}"
+    );
+    assert_eq!(problem["required_permission"], "iam.group.write");
+    assert_eq!(problem["type"], "urn:scimitar:problem:missing-permission");
     assert!(app.member_ids(&eng).await.is_empty());
 }
 
 #[tokio::test]
-async fn a_scim_only_token_is_a_403_naming_the_admin_read_scope() {
+async fn a_scim_only_token_is_a_403_naming_the_read_permission() {
     let app = spawn_app().await;
     let scim = app.token_with(&[Scope::Scim]).await;
 
     let problem = assert_problem(app.admin_as(&scim, "GET", "/users", None).await, 403).await;
 
-    assert!(problem["detail"].as_str().unwrap().contains("admin:read"), "{problem}");
+    assert_eq!(problem["required_permission"], "iam.user.read", "{problem}");
 }
 
 #[tokio::test]

@@ -7,5 +7,6 @@ mod errors;
 mod identifiers;
 mod membership;
 mod openapi;
+mod permissions;
 mod roles;
 mod tokens;

@@ -244,12 +244,21 @@ impl TestApp {
     }
 
     /// A token with only the given scopes.
+    /// A token with scopes and/or permissions written as words (`"iam.group.read scim"`).
+    pub async fn token_granting(&self, words: &str) -> String {
+        let grants = auth::Grants::parse(words).expect("known scopes and permissions");
+        auth::tokens::create(&self.store, &test_actor(), "test", &grants, None)
+            .await
+            .expect("token")
+            .0
+    }
+
     pub async fn token_with(&self, scopes: &[auth::Scope]) -> String {
         auth::tokens::create(
             &self.store,
             &scimitar::store::audit::Actor::new("test", scimitar::store::audit::Source::Cli),
             "test",
-            scopes,
+            &auth::Grants::from_scopes(scopes),
             None,
         )
         .await

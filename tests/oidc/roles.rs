@@ -151,9 +151,17 @@ async fn iam_permissions_reach_only_clients_registered_for_them() {
     let team = app.create_group("ops-team", &[&alice]).await;
     app.create_group("ops", &[&team]).await;
     role(&app, "operator", &["iam.group.*", "doors.lobby.open"]).await;
-    role(&app, "root", &["*"]).await;
+    // `admin` stands for `iam.*`, which does not cover `*`: only a `*` token may make this role.
+    let everything = app.token_granting("*").await;
+    let root = json!({"name": "root", "description": "", "permissions": ["*"]});
+    assert_eq!(app.admin("POST", "/roles", Some(root.clone())).await.status(), 403);
+    assert_eq!(
+        app.admin_as(&everything, "POST", "/roles", Some(root)).await.status(),
+        201
+    );
     grant(&app, "/groups/ops/roles/operator").await;
-    grant(&app, "/users/alice/roles/root").await;
+    let res = app.admin_as(&everything, "PUT", "/users/alice/roles/root", None).await;
+    assert_eq!(res.status(), 204);
     let plain = app.register_client(json!({})).await;
     let console = app.register_client(json!({"iam_permissions": true})).await;
 

@@ -15,7 +15,7 @@ async fn tokens_for(app: &TestApp, n: usize) -> Vec<String> {
             &app.store,
             &crate::common::test_actor(),
             &format!("client-{i}"),
-            &Scope::ALL,
+            &scimitar::auth::Grants::from_scopes(&Scope::ALL),
             None,
         )
         .await

@@ -66,7 +66,7 @@ async fn a_revoked_token_is_refused_at_once() {
         &app.store,
         &crate::common::test_actor(),
         "short-lived",
-        &[Scope::Scim],
+        &scimitar::auth::Grants::from_scopes(&[Scope::Scim]),
         None,
     )
     .await

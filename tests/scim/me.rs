@@ -12,7 +12,7 @@ async fn me_is_the_tokens_user() {
         &app.store,
         &crate::common::test_actor(),
         "me",
-        &[Scope::Scim],
+        &scimitar::auth::Grants::from_scopes(&[Scope::Scim]),
         Some(id.parse().unwrap()),
     )
     .await
@@ -52,7 +52,7 @@ async fn me_honours_if_none_match_and_if_match_like_users_by_id() {
         &app.store,
         &crate::common::test_actor(),
         "me",
-        &[Scope::Scim],
+        &scimitar::auth::Grants::from_scopes(&[Scope::Scim]),
         Some(id.parse().unwrap()),
     )
     .await
