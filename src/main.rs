@@ -6,7 +6,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
-use scimitar::{Application, Config, auth, oidc, store::Store};
+use scimitar::{Application, Config, auth, cli, oidc, store::Store};
 
 #[derive(Parser)]
 #[command(name = "scimitar", version, about = "SCIM 2.0 and OpenID Connect identity provider")]
@@ -32,6 +32,27 @@ enum Command {
     /// Manage OpenID Connect signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Group membership, through a running server's admin API (--url, --token).
+    Group {
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
+        #[command(subcommand)]
+        cmd: cli::GroupCommand,
+    },
+    /// Users: create, set a password, groups, permissions — through the admin API.
+    User {
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
+        #[command(subcommand)]
+        cmd: cli::UserCommand,
+    },
+    /// Roles: create, grant, revoke, list — through the admin API.
+    Role {
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
+        #[command(subcommand)]
+        cmd: cli::RoleCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +140,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(cmd) => token(cli.config, cmd).await,
+        Command::Group { remote, cmd } => std::process::exit(cli::run(remote, cli::Command::Group(cmd)).await),
+        Command::User { remote, cmd } => std::process::exit(cli::run(remote, cli::Command::User(cmd)).await),
+        Command::Role { remote, cmd } => std::process::exit(cli::run(remote, cli::Command::Role(cmd)).await),
         Command::Client(cmd) => client(cli.config, cmd).await,
         Command::Keys(KeysCommand::Rotate) => {
             let store = open_store(&cli.config).await?;

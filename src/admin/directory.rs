@@ -49,7 +49,7 @@ pub struct GroupOut {
     last_modified: DateTime<Utc>,
 }
 
-fn user_out(u: user::Model, emails: Vec<String>) -> UserOut {
+pub fn user_out(u: user::Model, emails: Vec<String>) -> UserOut {
     UserOut {
         id: u.id,
         user_name: u.user_name,

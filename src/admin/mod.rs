@@ -14,6 +14,7 @@ pub mod paging;
 pub mod problem;
 pub mod roles;
 pub mod tokens;
+pub mod users;
 
 use actix_web::{
     Error, HttpMessage, HttpResponse,
@@ -36,6 +37,7 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
         let api = scope::scope("/api/v1")
             .configure(membership::configure)
             .configure(directory::configure)
+            .configure(users::configure)
             .configure(tokens::configure)
             .configure(clients::configure)
             .configure(roles::configure)

@@ -1,6 +1,7 @@
 //! The admin API under `/api/v1`.
 mod audit;
 mod auth;
+mod cli;
 mod clients;
 mod directory;
 mod errors;

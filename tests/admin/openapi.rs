@@ -17,6 +17,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/groups/{group}"),
     ("get", "/api/v1/users"),
     ("get", "/api/v1/users/{user}"),
+    ("post", "/api/v1/users"),
+    ("put", "/api/v1/users/{user}/password"),
     ("post", "/api/v1/tokens"),
     ("get", "/api/v1/tokens"),
     ("delete", "/api/v1/tokens/{id}"),
