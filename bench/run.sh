@@ -2,7 +2,7 @@
 # Load benchmark: starts a release Scimitar on a fresh database, seeds it through /Bulk, then
 # drives each scenario with wrk and prints one Markdown table row per scenario.
 #
-#   bench/run.sh [USERS=1000] [GROUPS=100] [BIG_GROUP_MEMBERS=USERS]
+#   bench/run.sh [USERS=1000] [GROUPS=100 (at least 100)] [BIG_GROUP_MEMBERS=USERS]
 #   DB=postgres bench/run.sh 100000     # fresh database through $BENCH_PG_URL
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
 #   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
@@ -88,5 +88,7 @@ scenario "PATCH one member, 10-member group, 4 connections" patch_member.lua C=4
 scenario "POST /Users" create_user.lua
 scenario "token: client_credentials (${SCIMITAR_SIGNING_ALG:-RS256})" client_credentials.lua
 scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua
+scenario "token: refresh + scope roles, 50 groups × 20 roles of 100 (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles.txt
+scenario "token: refresh + scope roles, 50 groups × 20 distinct roles (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_distinct.txt
 scenario "GET /oauth2/jwks" jwks.lua
 echo "server RSS at the end: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB" >&2

@@ -61,15 +61,48 @@ with urllib.request.urlopen(reg, timeout=60) as r:
     client = json.loads(r.read())
 
 
-# A user with a password in 50 groups signs in once (authorization code flow, login form with
-# its CSRF cookie); later codes come from the login session. Each code becomes one refresh
-# token family for the refresh scenario: wrk keeps one rotating token per family.
+# Users with a password in 50 groups each sign in once (authorization code flow, login form
+# with its CSRF cookie); later codes come from the login session. Each code becomes one refresh
+# token family for the refresh scenarios: wrk keeps one rotating token per family.
+#  - oidc.user: groups 0–49, each holding 20 roles from a catalog of 100 (2 permissions each);
+#  - oidc.distinct: groups 50–99, each holding 20 roles of its own (1,000 roles, 2,000
+#    permissions: the worst case for the `roles` scope).
 import http.cookiejar, re, urllib.parse
-oidc_user = call("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "oidc.user",
-                                     "password": "bench-password-1", "emails": [{"value": "oidc.user@example.com"}]})["id"]
-for g in groups[:50]:
-    call("PATCH", f"/Groups/{g}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                                   "Operations": [{"op": "add", "path": "members", "value": [{"value": oidc_user}]}]})
+admin = base.replace("/scim/v2", "/api/v1")
+AH = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def admin_call(method, path, body=None):
+    req = urllib.request.Request(admin + path, method=method, headers=AH, data=json.dumps(body).encode() if body else None)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.read()
+
+
+def make_role(name):
+    admin_call("POST", "/roles", {"name": name, "description": "", "permissions": [f"{name}.read", f"{name}.write"]})
+
+
+def oidc_user(name, member_of):
+    uid = call("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
+                                   "password": "bench-password-1", "emails": [{"value": f"{name}@example.com"}]})["id"]
+    for g in member_of:
+        call("PATCH", f"/Groups/{g}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                       "Operations": [{"op": "add", "path": "members", "value": [{"value": uid}]}]})
+
+
+if m < 100:
+    sys.exit("the token scenarios need GROUPS >= 100")
+for i in range(100):
+    make_role(f"app.catalog.r{i}")
+for gi, g in enumerate(groups[:50]):
+    for k in range(20):
+        admin_call("PUT", f"/groups/{g}/roles/app.catalog.r{(gi * 7 + k) % 100}")
+for gi, g in enumerate(groups[50:100]):
+    for k in range(20):
+        make_role(f"app.g{gi}.r{k}")
+        admin_call("PUT", f"/groups/{g}/roles/app.g{gi}.r{k}")
+oidc_user("oidc.user", groups[:50])
+oidc_user("oidc.distinct", groups[50:100])
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -77,12 +110,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-jar = http.cookiejar.CookieJar()
-browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 root = base.replace("/scim/v2", "")
-params = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": "http://127.0.0.1/cb",
-          "scope": "openid profile email groups offline_access", "state": "s", "nonce": "n"}
-auth_url = root + "/oauth2/authorize?" + urllib.parse.urlencode(params)
+SCOPE = "openid profile email groups offline_access"
 
 
 def code_from(resp_or_err):
@@ -90,30 +119,42 @@ def code_from(resp_or_err):
     return urllib.parse.parse_qs(urllib.parse.urlparse(loc).query)["code"][0]
 
 
-page = browser.open(auth_url, timeout=60).read().decode()
-csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-form = dict(params, username="oidc.user", password="bench-password-1", csrf=csrf)
-try:
-    browser.open(urllib.request.Request(root + "/oauth2/authorize", data=urllib.parse.urlencode(form).encode()), timeout=60)
-    sys.exit("login did not redirect")
-except urllib.error.HTTPError as e:
-    codes = [code_from(e)]
-for _ in range(127):
+def refresh_tokens(user, scope, n):
+    """Signs `user` in with a fresh browser, then gets n codes with `scope` and redeems them."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    params = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": "http://127.0.0.1/cb",
+              "scope": scope, "state": "s", "nonce": "n"}
+    auth_url = root + "/oauth2/authorize?" + urllib.parse.urlencode(params)
+    page = browser.open(auth_url, timeout=60).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = dict(params, username=user, password="bench-password-1", csrf=csrf)
     try:
-        browser.open(auth_url, timeout=60)
-        sys.exit("authorize did not redirect")
+        browser.open(urllib.request.Request(root + "/oauth2/authorize", data=urllib.parse.urlencode(form).encode()), timeout=60)
+        sys.exit("login did not redirect")
     except urllib.error.HTTPError as e:
-        codes.append(code_from(e))
-refresh_tokens = []
-for c in codes:
-    req = urllib.request.Request(root + "/oauth2/token", method="POST", data=urllib.parse.urlencode({
-        "grant_type": "authorization_code", "code": c, "redirect_uri": "http://127.0.0.1/cb",
-        "client_id": client["client_id"], "client_secret": client["client_secret"]}).encode())
-    with urllib.request.urlopen(req, timeout=60) as r:
-        refresh_tokens.append(json.loads(r.read())["refresh_token"])
+        codes = [code_from(e)]
+    for _ in range(n - 1):
+        try:
+            browser.open(auth_url, timeout=60)
+            sys.exit("authorize did not redirect")
+        except urllib.error.HTTPError as e:
+            codes.append(code_from(e))
+    tokens = []
+    for c in codes:
+        req = urllib.request.Request(root + "/oauth2/token", method="POST", data=urllib.parse.urlencode({
+            "grant_type": "authorization_code", "code": c, "redirect_uri": "http://127.0.0.1/cb",
+            "client_id": client["client_id"], "client_secret": client["client_secret"]}).encode())
+        with urllib.request.urlopen(req, timeout=60) as r:
+            tokens.append(json.loads(r.read())["refresh_token"])
+    return tokens
+
+
 os.makedirs(out, exist_ok=True)
-with open(f"{out}/refresh.txt", "w") as f:
-    f.write("\n".join(refresh_tokens) + "\n")
+for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
+                          ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles")]:
+    with open(f"{out}/{file}", "w") as f:
+        f.write("\n".join(refresh_tokens(user, scope, 128)) + "\n")
 with open(f"{out}/client.txt", "w") as f:
     f.write(f"{client['client_id']}\n{client['client_secret']}\n")
 with open(f"{out}/users.txt", "w") as f:

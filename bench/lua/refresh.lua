@@ -6,7 +6,8 @@ dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local f = io.open(dir .. "/client.txt")
 local id, secret = f:read("*l"), f:read("*l")
 f:close()
-local pool = lines("refresh.txt")
+-- REFRESH_FILE=refresh_roles.txt: tokens of the same user with scope `roles` as well.
+local pool = lines(os.getenv("REFRESH_FILE") or "refresh.txt")
 local headers = {
   ["Authorization"] = "Basic " .. b64(id .. ":" .. secret),
   ["Content-Type"] = "application/x-www-form-urlencoded",

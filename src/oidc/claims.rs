@@ -121,18 +121,13 @@ pub struct Access {
 }
 
 impl Access {
-    /// From `(role, permission)` rows as the store returns them.
-    pub fn from_rows(rows: Vec<(String, Option<String>)>) -> Access {
-        let mut roles = std::collections::BTreeSet::new();
-        let mut permissions = std::collections::BTreeSet::new();
-        for (role, permission) in rows {
-            roles.insert(role);
-            permissions.extend(permission);
-        }
-        Access {
-            roles: roles.into_iter().collect(),
-            permissions: permissions.into_iter().collect(),
-        }
+    /// From the lists the store returns (sorted and deduplicated here).
+    pub fn new(mut roles: Vec<String>, mut permissions: Vec<String>) -> Access {
+        roles.sort_unstable();
+        roles.dedup();
+        permissions.sort_unstable();
+        permissions.dedup();
+        Access { roles, permissions }
     }
 }
 
@@ -440,19 +435,22 @@ mod tests {
     }
 
     fn access() -> Access {
-        Access::from_rows(vec![
-            ("editors".into(), Some("wiki.page.edit".into())),
-            ("editors".into(), Some("wiki.page.read".into())),
-            ("admins".into(), Some("iam.*".into())),
-            ("root".into(), Some("*".into())),
-            ("doors".into(), Some("doors.lobby.open".into())),
-            ("empty".into(), None),
-            ("editors".into(), Some("wiki.page.read".into())),
-        ])
+        let v = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        Access::new(
+            v(&["root", "editors", "admins", "doors", "empty", "editors"]),
+            v(&[
+                "wiki.page.edit",
+                "wiki.page.read",
+                "iam.*",
+                "*",
+                "doors.lobby.open",
+                "wiki.page.read",
+            ]),
+        )
     }
 
     #[test]
-    fn access_rows_become_sorted_unique_roles_and_permissions() {
+    fn access_lists_become_sorted_and_unique() {
         let a = access();
         assert_eq!(a.roles, ["admins", "doors", "editors", "empty", "root"]);
         assert_eq!(
@@ -483,7 +481,7 @@ mod tests {
         assert_eq!(entitlements(&access(), &p(Some("iam."), false)), Vec::<String>::new());
         assert_eq!(entitlements(&access(), &p(Some("iam."), true)), ["iam.*"]);
         // A look-alike outside the iam namespace is not hidden.
-        let a = Access::from_rows(vec![("r".into(), Some("iamx.read".into()))]);
+        let a = Access::new(vec!["r".into()], vec!["iamx.read".into()]);
         assert_eq!(entitlements(&a, &p(None, false)), ["iamx.read"]);
     }
 

@@ -37,7 +37,8 @@ pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Op
         })
         .collect();
     let access = if scopes.has("roles") {
-        Some(Access::from_rows(state.store.roles().held(user_id).await?))
+        let (roles, permissions) = state.store.roles().held(user_id).await?;
+        Some(Access::new(roles, permissions))
     } else {
         None
     };
