@@ -4,10 +4,7 @@ use entity::oauth_client;
 use uuid::Uuid;
 
 use super::claims::{Access, GroupRef, GroupsPolicy, PermissionsPolicy, Scopes, UserInfo};
-use crate::{
-    AppState,
-    store::{StoreError, members},
-};
+use crate::{AppState, store::StoreError};
 
 /// An active user with their groups (direct and nested) and, for scope `roles`, their
 /// effective roles and permissions.
@@ -17,31 +14,26 @@ pub struct Subject {
     pub access: Option<Access>,
 }
 
-/// The user if they exist and are active; `None` otherwise. Roles and permissions are read
-/// (one more query) only when `scopes` has `roles`.
+/// The user if they exist and are active; `None` otherwise. One statement reads the user,
+/// the primary email, the groups and — only when `scopes` has `roles` — the roles and their
+/// permissions.
 pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Option<Subject>, StoreError> {
-    let user = match state.store.users().get(user_id).await {
-        Ok(u) if u.active => u,
-        Ok(_) | Err(StoreError::NotFound(_)) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(row) = state.store.users().for_tokens(user_id, scopes.has("roles")).await? else {
+        return Ok(None);
     };
-    let email = state.store.grants().primary_email(user_id).await?;
-    let groups = members::groups_of(state.store.db(), &[user_id])
-        .await?
-        .remove(&user_id)
-        .unwrap_or_default()
+    let (user, email) = (row.user, row.email);
+    if !user.active {
+        return Ok(None);
+    }
+    let groups = row
+        .groups
         .into_iter()
         .map(|g| GroupRef {
             id: g.id.to_string(),
             name: g.display_name,
         })
         .collect();
-    let access = if scopes.has("roles") {
-        let (roles, permissions) = state.store.roles().held(user_id).await?;
-        Some(Access::new(roles, permissions))
-    } else {
-        None
-    };
+    let access = row.access.map(|(roles, permissions)| Access::new(roles, permissions));
     Ok(Some(Subject {
         info: UserInfo {
             id: user.id.to_string(),

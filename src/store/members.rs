@@ -272,6 +272,20 @@ pub async fn with_groups(
     db: &impl ConnectionTrait,
     select: sea_orm::Select<user::Entity>,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
+    Ok(with_groups_and(db, select, &[])
+        .await?
+        .into_iter()
+        .map(|(u, g, _)| (u, g))
+        .collect())
+}
+
+/// [`with_groups`], plus text-valued SQL expressions over `"users"` computed in the same
+/// statement, returned in the order given.
+pub async fn with_groups_and(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<user::Entity>,
+    extra: &[String],
+) -> Result<Vec<(user::Model, Vec<GroupOf>, Vec<Option<String>>)>, DbErr> {
     let backend = backend(db);
     let (id, agg) = match backend {
         // SQLite stores uuids as 16-byte blobs; `Uuid::parse_str` reads the 32 hex digits.
@@ -291,8 +305,11 @@ pub async fn with_groups(
         ancestors(r#""users"."id""#),
         agg = agg.replace("{id}", id)
     );
-    let stmt = select.expr_as(Expr::cust(sql), "groups_json").build(backend);
-    let rows = db.query_all_raw(stmt).await?;
+    let mut select = select.expr_as(Expr::cust(sql), "groups_json");
+    for (i, e) in extra.iter().enumerate() {
+        select = select.expr_as(Expr::cust(e.clone()), format!("extra_{i}"));
+    }
+    let rows = db.query_all_raw(select.build(backend)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let user = user::Model::from_query_result(row, "")?;
@@ -312,7 +329,10 @@ pub async fn with_groups(
                 })
             })
             .collect::<Result<_, DbErr>>()?;
-        out.push((user, groups));
+        let extras = (0..extra.len())
+            .map(|i| row.try_get::<Option<String>>("", &format!("extra_{i}")))
+            .collect::<Result<_, _>>()?;
+        out.push((user, groups, extras));
     }
     Ok(out)
 }

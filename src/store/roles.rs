@@ -306,44 +306,6 @@ impl Roles<'_> {
         Ok(by_grant.into_values().collect())
     }
 
-    /// The roles a user holds — directly and through every group they are in, nested or
-    /// not — and the permissions those roles carry (possibly repeated): one statement over
-    /// the indexed membership and grant tables (the token path's query). Both lists come back
-    /// as one JSON array each in a single row: with sqlx's SQLite driver every result row is
-    /// a hand-off between threads, and 2,000 rows (50 groups × 20 roles × 2 permissions) cost
-    /// more than the query itself. `h` is computed once (MATERIALIZED) and is distinct by
-    /// role, so role names need no DISTINCT; the caller deduplicates permissions (a DISTINCT
-    /// here tripled the query's time with its temporary B-tree).
-    pub async fn held(&self, user: Uuid) -> Result<(Vec<String>, Vec<String>), StoreError> {
-        let agg = match self.store.backend() {
-            sea_orm::DbBackend::Sqlite => "json_group_array({})",
-            _ => "COALESCE(json_agg({})::text, '[]')",
-        };
-        let sql = format!(
-            r#"WITH RECURSIVE {anc},
-               h AS MATERIALIZED (SELECT role_id FROM user_roles WHERE user_id = $1
-                     UNION
-                     SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))
-               SELECT (SELECT {roles} FROM h JOIN roles r ON r.id = h.role_id) AS roles,
-                      (SELECT {perms} FROM h JOIN role_permissions rp ON rp.role_id = h.role_id) AS permissions"#,
-            anc = super::members::ancestors("$1"),
-            roles = agg.replace("{}", "r.name"),
-            perms = agg.replace("{}", "rp.permission"),
-        );
-        let row = self
-            .store
-            .db()
-            .query_one_raw(self.stmt(&sql, vec![user.into()]))
-            .await?
-            .ok_or_else(|| StoreError::Db(sea_orm::DbErr::Custom("the roles query returned no row".into())))?;
-        let list = |col: &str| -> Result<Vec<String>, StoreError> {
-            let json: String = row.try_get("", col)?;
-            serde_json::from_str(&json)
-                .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("roles of a user: {e}"))))
-        };
-        Ok((list("roles")?, list("permissions")?))
-    }
-
     /// Who holds a role: the users it is granted to directly, and the users in (or nested
     /// under) each group it is granted to, with that group. `(user id, userName, granting
     /// group id and name or None for direct)`, sorted by userName.

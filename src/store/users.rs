@@ -276,6 +276,42 @@ impl Users<'_> {
             .ok_or(StoreError::NotFound("user"))
     }
 
+    /// What the token path needs of a user, in one statement (each statement is a round trip
+    /// to the database thread): the row, its groups (as [`Users::groups_of`]), its primary
+    /// email and, with `with_roles`, the roles it holds — directly and through every group,
+    /// nested or not — and their permissions (possibly repeated; the caller deduplicates).
+    /// `None` when there is no such user.
+    pub async fn for_tokens(&self, id: Uuid, with_roles: bool) -> Result<Option<TokenSubject>, StoreError> {
+        let email = r#"(SELECT e.value FROM user_emails e WHERE e.user_id = "users"."id"
+                         ORDER BY e."primary" DESC, e.position LIMIT 1)"#;
+        let mut extra = vec![email.to_owned()];
+        if with_roles {
+            extra.push(roles_held(self.store.backend()));
+        }
+        let Some((user, groups, mut values)) =
+            members::with_groups_and(self.store.db(), user::Entity::find_by_id(id), &extra)
+                .await?
+                .pop()
+        else {
+            return Ok(None);
+        };
+        let access = match values.get_mut(1).map(Option::take) {
+            None => None,
+            Some(json) => {
+                let (roles, permissions): (Vec<String>, Vec<String>) =
+                    serde_json::from_str(json.as_deref().unwrap_or("[[],[]]"))
+                        .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
+                Some((roles, permissions))
+            }
+        };
+        Ok(Some(TokenSubject {
+            user,
+            groups,
+            email: values.first_mut().and_then(Option::take),
+            access,
+        }))
+    }
+
     /// The user's groups, direct and inherited through nested groups (cycle-safe).
     pub async fn groups_of(
         &self,
@@ -283,6 +319,47 @@ impl Users<'_> {
     ) -> Result<std::collections::HashMap<Uuid, Vec<members::GroupOf>>, StoreError> {
         members::groups_of(self.store.db(), ids).await
     }
+}
+
+/// A user as the token path reads it ([`Users::for_tokens`]).
+pub struct TokenSubject {
+    pub user: user::Model,
+    pub groups: Vec<members::GroupOf>,
+    pub email: Option<String>,
+    /// Role names and permissions, when asked for.
+    pub access: Option<(Vec<String>, Vec<String>)>,
+}
+
+/// A correlated subquery over `"users"`: `[[role names], [permissions]]` as JSON text. `h`
+/// is computed once (MATERIALIZED) and is distinct by role, so neither list needs a DISTINCT
+/// (one tripled the query's time with its temporary B-tree); grant tables are read through
+/// their primary keys, memberships through the member index.
+fn roles_held(backend: sea_orm::DbBackend) -> String {
+    let (pair, agg) = match backend {
+        // `json()` keeps the inner arrays JSON (a subquery's value loses its JSON subtype).
+        sea_orm::DbBackend::Sqlite => ("json_array(json({r}), json({p}))", "json_group_array({})"),
+        _ => (
+            "json_build_array(COALESCE({r}, '[]'::json), COALESCE({p}, '[]'::json))::text",
+            "json_agg({})",
+        ),
+    };
+    let roles = format!(
+        "(SELECT {} FROM h JOIN roles r ON r.id = h.role_id)",
+        agg.replace("{}", "r.name")
+    );
+    let perms = format!(
+        "(SELECT {} FROM h JOIN role_permissions rp ON rp.role_id = h.role_id)",
+        agg.replace("{}", "rp.permission")
+    );
+    format!(
+        r#"(WITH RECURSIVE {anc},
+            h AS MATERIALIZED (SELECT role_id FROM user_roles WHERE user_id = "users"."id"
+                               UNION
+                               SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))
+            SELECT {pair})"#,
+        anc = members::ancestors(r#""users"."id""#),
+        pair = pair.replace("{r}", &roles).replace("{p}", &perms),
+    )
 }
 
 /// Adds the inserts of a user's emails (none if the list is empty) to a batch of writes.

@@ -2,10 +2,10 @@
 //! SHA-256 of the secret (the secret itself is never stored); single-use transitions run
 //! in a write transaction with the row locked, so two concurrent redemptions cannot both win.
 use chrono::{DateTime, Utc};
-use entity::{auth_code, login_session, pushed_request, refresh_token, token_revocation, user_email};
+use entity::{auth_code, login_session, pushed_request, refresh_token, token_revocation};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -177,18 +177,6 @@ impl Grants<'_> {
             .exec(self.store.db())
             .await?;
         Ok(())
-    }
-
-    /// The user's primary email (or the first one), for the `email` claim.
-    pub async fn primary_email(&self, user_id: Uuid) -> Result<Option<String>, StoreError> {
-        let emails = user_email::Entity::find()
-            .filter(user_email::COLUMN.user_id.eq(user_id))
-            .order_by_asc(user_email::COLUMN.position)
-            .limit(100)
-            .all(self.store.db())
-            .await?;
-        let primary = emails.iter().find(|e| e.primary).or(emails.first());
-        Ok(primary.map(|e| e.value.clone()))
     }
 }
 
