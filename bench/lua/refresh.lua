@@ -17,7 +17,17 @@ request = function()
   local t = table.remove(pool, 1) or "exhausted"
   return wrk.format("POST", "/oauth2/token", headers, "grant_type=refresh_token&refresh_token=" .. t)
 end
+-- The new token is found with a plain search from the end of the body, where Scimitar puts it:
+-- a Lua pattern scanned the whole body from its start, and with 14 KB of roles in the tokens
+-- wrk (on the same cores) spent more CPU than the server it measures.
+local key = '"refresh_token":"'
 response = function(status, _, body)
-  local t = body:match('"refresh_token"%s*:%s*"([^"]+)"')
-  if t then pool[#pool + 1] = t end
+  local from = #body - 200
+  if from < 1 then from = 1 end
+  local s, e = body:find(key, from, true)
+  if not s then s, e = body:find(key, 1, true) end
+  if e then
+    local stop = body:find('"', e + 1, true)
+    if stop then pool[#pool + 1] = body:sub(e + 1, stop - 1) end
+  end
 end
