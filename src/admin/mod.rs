@@ -8,6 +8,7 @@ pub mod authz;
 pub mod clients;
 pub mod directory;
 pub mod ident;
+pub mod keys;
 pub mod membership;
 pub mod openapi;
 pub mod paging;
@@ -40,6 +41,7 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
             .configure(users::configure)
             .configure(tokens::configure)
             .configure(clients::configure)
+            .configure(keys::configure)
             .configure(roles::configure)
             .configure(audit::configure)
             .service(openapi::openapi_json);

@@ -6,6 +6,7 @@ mod clients;
 mod directory;
 mod errors;
 mod identifiers;
+mod keys;
 mod membership;
 mod openapi;
 mod permissions;

@@ -38,6 +38,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/roles/{role}/users"),
     ("get", "/api/v1/users/{user}/permissions"),
     ("get", "/api/v1/users/{user}/permissions/{permission}"),
+    ("get", "/api/v1/keys"),
+    ("post", "/api/v1/keys/rotate"),
     ("get", "/api/v1/openapi.json"),
 ];
 
