@@ -73,7 +73,11 @@ async fn rotate_key(caller: Allowed<authz::KeyRotate>, state: State) -> Result<H
     let kid = keys::rotate(&state.store, alg, keep, &keks, &caller.actor(AuditSource::Admin))
         .await
         .map_err(fail)?;
-    state.keys.reload(&state.store).await?;
+    // The rotation is committed: a failed reload must not make the caller retry (and rotate
+    // again); the key ring reloads on its own schedule or on meeting the new kid.
+    if let Err(e) = state.keys.reload(&state.store).await {
+        tracing::warn!(error = %e, "reloading signing keys after a rotation failed");
+    }
     Ok(HttpResponse::Created().json(Rotated {
         kid,
         alg: config.signing_alg.clone(),

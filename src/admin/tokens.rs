@@ -132,6 +132,19 @@ async fn revoke_token(
     path: web::Path<TokenPath>,
 ) -> Result<HttpResponse, Problem> {
     let id = Uuid::parse_str(&path.id).map_err(|_| Problem::not_found(format!("no token with id {:?}", path.id)))?;
+    // A token revokes only tokens holding no more than itself: a narrow token must not be
+    // able to lock the administrators out.
+    if let Some(target) = state.store.tokens().get(id).await? {
+        let known: Vec<&str> = target
+            .scopes
+            .split_whitespace()
+            .filter(|w| Grants::parse(w).is_ok())
+            .collect();
+        let grants = Grants::parse(&known.join(" ")).unwrap_or_default();
+        if let Some(missing) = caller.grants.first_not_covered(&grants) {
+            return Err(Problem::missing_permission(&missing, "revoking a token that holds it"));
+        }
+    }
     let actor = caller.actor(crate::store::audit::Source::Admin);
     state.store.tokens().delete(&actor, id).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -145,13 +145,13 @@ pub async fn run(args: RemoteArgs, cmd: Command) -> i32 {
 fn read_password() -> Result<String, RemoteError> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(|e| RemoteError {
-        exit: Exit::Rejected,
+        exit: Exit::Usage,
         message: format!("reading the password from standard input: {e}"),
     })?;
     let p = line.trim_end_matches(['\r', '\n']).to_owned();
     if p.is_empty() {
         return Err(RemoteError {
-            exit: Exit::Rejected,
+            exit: Exit::Usage,
             message: "no password on standard input".into(),
         });
     }

@@ -9,6 +9,8 @@ pub enum Exit {
     Ok = 0,
     /// `user permissions USER PERMISSION`: the user does not hold it.
     NotHeld = 1,
+    /// The command line (or its standard input) is not usable.
+    Usage = 2,
     NotFound = 3,
     /// 401 or 403: no token, a bad one, or one lacking the permission.
     Denied = 4,
@@ -16,7 +18,7 @@ pub enum Exit {
     Rejected = 5,
     /// No answer: wrong URL, server down, TLS failure.
     Unreachable = 6,
-    /// 5xx, or an answer that is not what the API documents.
+    /// 5xx, 429, a redirect, or an answer that is not what the API documents.
     Failed = 7,
 }
 
@@ -47,10 +49,10 @@ impl Remote {
     /// `url`: the server's base URL (`http://127.0.0.1:8080`); the API is under `/api/v1`.
     pub fn new(url: &str, token: &str) -> Result<Remote, RemoteError> {
         let mut base = url::Url::parse(url.trim_end_matches('/'))
-            .map_err(|e| RemoteError::new(Exit::Unreachable, format!("invalid server URL {url:?}: {e}")))?;
+            .map_err(|e| RemoteError::new(Exit::Usage, format!("invalid server URL {url:?}: {e}")))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(RemoteError::new(
-                Exit::Unreachable,
+                Exit::Usage,
                 format!("the server URL must be http(s): {url:?}"),
             ));
         }
@@ -61,6 +63,8 @@ impl Remote {
         let http = reqwest::Client::builder()
             .user_agent(concat!("scimitar-cli/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(60))
+            // A redirected PUT/POST/DELETE would come back as a GET and "succeed".
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| RemoteError::new(Exit::Failed, format!("HTTP client: {e}")))?;
         Ok(Remote {
@@ -89,6 +93,10 @@ impl Remote {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Value, RemoteError> {
+        // `url` drops `.` and `..` segments: `group members ..` would read another route.
+        if let Some(bad) = segments.iter().find(|s| s.is_empty() || **s == "." || **s == "..") {
+            return Err(RemoteError::new(Exit::Usage, format!("{bad:?} is not a name")));
+        }
         let mut req = self
             .http
             .request(method, self.url(segments, query))
@@ -103,6 +111,17 @@ impl Remote {
             )
         })?;
         let status = res.status();
+        if status.is_redirection() {
+            let to = res
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("?");
+            return Err(RemoteError::new(
+                Exit::Failed,
+                format!("HTTP {} redirect to {to}: use the server's own URL", status.as_u16()),
+            ));
+        }
         let text = res
             .text()
             .await
@@ -124,6 +143,7 @@ impl Remote {
         let exit = match status {
             StatusCode::NOT_FOUND => Exit::NotFound,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Exit::Denied,
+            StatusCode::TOO_MANY_REQUESTS => Exit::Failed,
             s if s.is_client_error() => Exit::Rejected,
             _ => Exit::Failed,
         };
@@ -145,6 +165,18 @@ mod tests {
         );
         let r = Remote::new("http://127.0.0.1:8080", "t").unwrap();
         assert_eq!(r.url(&["roles"], &[]).as_str(), "http://127.0.0.1:8080/api/v1/roles");
+    }
+
+    #[tokio::test]
+    async fn dot_segments_are_refused_not_resolved() {
+        let r = Remote::new("http://127.0.0.1:9", "t").unwrap();
+        for bad in [".", "..", ""] {
+            let e = r
+                .call(reqwest::Method::GET, &["groups", bad, "users"], &[], None)
+                .await
+                .unwrap_err();
+            assert_eq!(e.exit, Exit::Usage, "{bad:?}");
+        }
     }
 
     #[test]

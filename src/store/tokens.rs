@@ -132,6 +132,10 @@ impl Tokens<'_> {
         Ok(api_token::Entity::find().count(self.store.db()).await?)
     }
 
+    pub async fn get(&self, id: Uuid) -> Result<Option<api_token::Model>, StoreError> {
+        Ok(api_token::Entity::find_by_id(id).one(self.store.db()).await?)
+    }
+
     pub async fn list(&self) -> Result<Vec<api_token::Model>, StoreError> {
         Ok(api_token::Entity::find()
             .order_by_asc(api_token::COLUMN.created)

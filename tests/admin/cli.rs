@@ -214,9 +214,11 @@ async fn failures_have_exit_codes_and_messages_a_script_can_rely_on() {
         &["user", "create", "carol", "--output", "json", "--password-stdin"],
     )
     .await;
-    assert_eq!(r.code, 5, "no password on stdin: {}", r.stderr);
+    assert_eq!(r.code, 2, "no password on stdin: {}", r.stderr);
     let err: Value = serde_json::from_str(r.stderr.trim()).unwrap();
-    assert_eq!(err["exit"], 5);
+    assert_eq!(err["exit"], 2);
+    let r = cli(&app, &["group", "members", ".."]).await;
+    assert_eq!(r.code, 2, "a dot segment is not sent as a path: {}", r.stderr);
 
     let r = cli_as(
         &app,

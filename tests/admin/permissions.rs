@@ -186,6 +186,54 @@ async fn a_token_cannot_create_a_token_holding_more_than_itself() {
 }
 
 #[tokio::test]
+async fn a_token_cannot_revoke_a_token_holding_more_than_itself() {
+    let app = spawn_app().await;
+    let narrow = app.token_granting("iam.token.write iam.token.read").await;
+    let tokens = json_of(app.admin("GET", "/tokens", None).await).await;
+    let admin_id = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["scopes"].as_array().unwrap().contains(&json!("admin")))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let problem = assert_problem(
+        app.admin_as(&narrow, "DELETE", &format!("/tokens/{admin_id}"), None)
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(problem["required_permission"], "scim");
+    assert_eq!(
+        app.admin("GET", "/groups", None).await.status(),
+        200,
+        "the admin token still works"
+    );
+    // Its own kind it may revoke.
+    let peer = app.token_granting("iam.token.read").await;
+    let listed = json_of(app.admin("GET", "/tokens", None).await).await;
+    let peer_id = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|t| t["scopes"] == json!(["iam.token.read"]))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.admin_as(&narrow, "DELETE", &format!("/tokens/{peer_id}"), None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(app.admin_as(&peer, "GET", "/tokens", None).await.status(), 401);
+}
+
+#[tokio::test]
 async fn unknown_scopes_and_foreign_permissions_are_a_400() {
     let app = spawn_app().await;
     for bad in [
