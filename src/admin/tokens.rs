@@ -65,11 +65,9 @@ pub struct TokenPath {
 }
 
 fn token_out(t: api_token::Model) -> TokenOut {
-    let permissions = t
-        .scopes
-        .split_whitespace()
-        .filter_map(|w| Grants::parse(w).ok())
-        .flat_map(|g| g.permissions)
+    let permissions = Grants::parse_known(&t.scopes)
+        .permissions
+        .iter()
         .map(|p| p.as_str().to_owned())
         .collect();
     TokenOut {
@@ -134,16 +132,10 @@ async fn revoke_token(
     let id = Uuid::parse_str(&path.id).map_err(|_| Problem::not_found(format!("no token with id {:?}", path.id)))?;
     // A token revokes only tokens holding no more than itself: a narrow token must not be
     // able to lock the administrators out.
-    if let Some(target) = state.store.tokens().get(id).await? {
-        let known: Vec<&str> = target
-            .scopes
-            .split_whitespace()
-            .filter(|w| Grants::parse(w).is_ok())
-            .collect();
-        let grants = Grants::parse(&known.join(" ")).unwrap_or_default();
-        if let Some(missing) = caller.grants.first_not_covered(&grants) {
-            return Err(Problem::missing_permission(&missing, "revoking a token that holds it"));
-        }
+    if let Some(target) = state.store.tokens().get(id).await?
+        && let Some(missing) = caller.grants.first_not_covered(&Grants::parse_known(&target.scopes))
+    {
+        return Err(Problem::missing_permission(&missing, "revoking a token that holds it"));
     }
     let actor = caller.actor(crate::store::audit::Source::Admin);
     state.store.tokens().delete(&actor, id).await?;

@@ -93,6 +93,12 @@ impl Grants {
         Ok(g)
     }
 
+    /// The stored form read back: words no longer known grant nothing, the rest still do.
+    pub fn parse_known(stored: &str) -> Grants {
+        let known: Vec<&str> = stored.split_whitespace().filter(|w| Grants::parse(w).is_ok()).collect();
+        Grants::parse(&known.join(" ")).unwrap_or_default()
+    }
+
     pub fn from_scopes(scopes: &[Scope]) -> Grants {
         let words: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         Grants::parse(&words.join(" ")).expect("scopes are known words")

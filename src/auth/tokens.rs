@@ -64,13 +64,7 @@ pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, St
     {
         store.tokens().touch(row.id).await?;
     }
-    // Stored words were valid when written; one no longer known grants nothing (the rest do).
-    let known: Vec<&str> = row
-        .scopes
-        .split_whitespace()
-        .filter(|w| Grants::parse(w).is_ok())
-        .collect();
-    let grants = Grants::parse(&known.join(" ")).unwrap_or_default();
+    let grants = Grants::parse_known(&row.scopes);
     Ok(Some(Principal {
         token_id: row.id,
         name: row.name,
