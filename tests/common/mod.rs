@@ -16,6 +16,8 @@ pub struct TestApp {
     pub client: Client,
     pub token: String,
     pub store: Store,
+    /// The app's database (for a second server on the same database).
+    pub database_url: String,
     sqlite_file: Option<std::path::PathBuf>,
 }
 
@@ -63,12 +65,49 @@ pub fn require_postgres() -> String {
     postgres_test_url().expect("this test needs SCIMITAR_TEST_DATABASE_URL=postgres://…")
 }
 
-/// Creates a new uuid-named database on the server of `admin_url` and returns its URL.
+/// Test databases are named `scimitar_test_<unix seconds>_<uuid>`: each test process first drops
+/// those its predecessors left more than an hour ago (a test never drops its own — the server
+/// may still hold connections — and thousands of leftovers made the cluster's crash recovery
+/// outlast CI's wait for it).
+const TEST_DB_PREFIX: &str = "scimitar_test_";
+static OLD_TEST_DATABASES_DROPPED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+async fn drop_old_test_databases(admin: &sea_orm::DatabaseConnection) {
+    let now = chrono::Utc::now().timestamp();
+    let rows = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{TEST_DB_PREFIX}%'"),
+        ))
+        .await
+        .expect("list test databases");
+    for row in rows {
+        let name: String = row.try_get("", "datname").expect("datname");
+        let born = name[TEST_DB_PREFIX.len()..]
+            .split_once('_')
+            .and_then(|(secs, _)| secs.parse::<i64>().ok());
+        // Names without a time are from before this rule: leftovers too.
+        if born.is_none_or(|t| now - t > 3600) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// Creates a new database on the server of `admin_url` and returns its URL.
 pub async fn fresh_postgres_database(admin_url: &str) -> String {
-    let name = format!("scimitar_test_{}", Uuid::new_v4().simple());
+    let name = format!(
+        "{TEST_DB_PREFIX}{}_{}",
+        chrono::Utc::now().timestamp(),
+        Uuid::new_v4().simple()
+    );
     let admin = Database::connect(admin_url)
         .await
         .expect("connect to the test PostgreSQL server");
+    OLD_TEST_DATABASES_DROPPED
+        .get_or_init(|| drop_old_test_databases(&admin))
+        .await;
     admin
         .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
         .await
@@ -109,6 +148,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // Follow key rotation at once (production: every minute).
     config.keys_reload_seconds = 0;
     tweak(&mut config);
+    let database_url = config.database_url.clone();
     let app = Application::build(config).await.expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
@@ -118,6 +158,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         client: Client::new(),
         token,
         store,
+        database_url,
         sqlite_file,
     }
 }
