@@ -18,6 +18,7 @@ mod m20261130_000013_revoked_api_tokens;
 mod m20261130_000014_server_secrets;
 mod m20261130_000015_roles;
 mod m20261130_000016_client_permissions;
+mod m20261201_000017_access_epoch;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_server_secrets::Migration),
             Box::new(m20261130_000015_roles::Migration),
             Box::new(m20261130_000016_client_permissions::Migration),
+            Box::new(m20261201_000017_access_epoch::Migration),
         ]
     }
 }

@@ -3,7 +3,9 @@
 //! each permission came from.
 pub mod builtin;
 pub mod effective;
+pub mod held;
 pub mod permission;
 
 pub use builtin::Builtin;
+pub use held::Held;
 pub use permission::{Permission, PermissionError};

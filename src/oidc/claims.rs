@@ -20,6 +20,7 @@
 //! `iam_permissions`. The same limit as for groups applies: a list over it is left out of the
 //! token, which says `<claim>_overage: true` instead (the ID token also points at userinfo for
 //! `roles`); userinfo and introspection always carry the whole lists.
+use crate::access::Held;
 use serde_json::{Map, Value, json};
 
 /// Scopes this provider knows; anything else requested is ignored (RFC 6749 §3.3).
@@ -113,24 +114,6 @@ pub fn groups_list(groups: &[GroupRef], policy: &GroupsPolicy) -> Vec<String> {
     out
 }
 
-/// A user's effective roles and permissions (each sorted, without duplicates).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Access {
-    pub roles: Vec<String>,
-    pub permissions: Vec<String>,
-}
-
-impl Access {
-    /// From the lists the store returns (sorted and deduplicated here).
-    pub fn new(mut roles: Vec<String>, mut permissions: Vec<String>) -> Access {
-        roles.sort_unstable();
-        roles.dedup();
-        permissions.sort_unstable();
-        permissions.dedup();
-        Access { roles, permissions }
-    }
-}
-
 /// Per-client view of permissions.
 #[derive(Debug, Clone, Default)]
 pub struct PermissionsPolicy {
@@ -143,7 +126,7 @@ pub struct PermissionsPolicy {
 }
 
 /// The `entitlements` claim value: the permissions the client may see.
-pub fn entitlements(access: &Access, policy: &PermissionsPolicy) -> Vec<String> {
+pub fn entitlements(access: &Held, policy: &PermissionsPolicy) -> Vec<String> {
     access
         .permissions
         .iter()
@@ -165,7 +148,7 @@ fn limited(out: &mut Map<String, Value>, name: &str, list: Vec<String>, limit: u
 }
 
 /// `roles` and `entitlements` for an access token (overage rule applied to each).
-pub fn access_token_roles(access: &Access, policy: &PermissionsPolicy) -> Map<String, Value> {
+pub fn access_token_roles(access: &Held, policy: &PermissionsPolicy) -> Map<String, Value> {
     let mut out = Map::new();
     limited(&mut out, "roles", access.roles.clone(), policy.limit);
     limited(&mut out, "entitlements", entitlements(access, policy), policy.limit);
@@ -173,7 +156,7 @@ pub fn access_token_roles(access: &Access, policy: &PermissionsPolicy) -> Map<St
 }
 
 /// `roles` and `entitlements` for introspection: always whole.
-pub fn introspection_roles(access: &Access, policy: &PermissionsPolicy) -> Map<String, Value> {
+pub fn introspection_roles(access: &Held, policy: &PermissionsPolicy) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("roles".into(), json!(access.roles));
     out.insert("entitlements".into(), json!(entitlements(access, policy)));
@@ -220,7 +203,7 @@ pub fn id_token(
     scopes: &Scopes,
     groups: &[GroupRef],
     policy: &GroupsPolicy,
-    access: Option<&Access>,
+    access: Option<&Held>,
 ) -> Value {
     let mut c = Map::new();
     c.insert("iss".into(), json!(ctx.issuer));
@@ -266,7 +249,7 @@ pub fn userinfo(
     scopes: &Scopes,
     groups: &[GroupRef],
     policy: &GroupsPolicy,
-    access: Option<&Access>,
+    access: Option<&Held>,
 ) -> Value {
     let mut c = Map::new();
     c.insert("sub".into(), json!(user.id));
@@ -434,9 +417,9 @@ mod tests {
         assert_eq!(bare.name(), "bob");
     }
 
-    fn access() -> Access {
+    fn access() -> Held {
         let v = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        Access::new(
+        Held::new(
             v(&["root", "editors", "admins", "doors", "empty", "editors"]),
             v(&[
                 "wiki.page.edit",
@@ -481,7 +464,7 @@ mod tests {
         assert_eq!(entitlements(&access(), &p(Some("iam."), false)), Vec::<String>::new());
         assert_eq!(entitlements(&access(), &p(Some("iam."), true)), ["iam.*"]);
         // A look-alike outside the iam namespace is not hidden.
-        let a = Access::new(vec!["r".into()], vec!["iamx.read".into()]);
+        let a = Held::new(vec!["r".into()], vec!["iamx.read".into()]);
         assert_eq!(entitlements(&a, &p(None, false)), ["iamx.read"]);
     }
 

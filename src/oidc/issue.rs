@@ -80,7 +80,7 @@ pub async fn issue(
             subject,
             ..
         } => {
-            let roles = match subject.access.as_ref().filter(|_| scopes.has("roles")) {
+            let roles = match subject.access.as_deref().filter(|_| scopes.has("roles")) {
                 Some(a) => claims::access_token_roles(a, &subject::permissions_policy(state, client)),
                 None => serde_json::Map::new(),
             };
@@ -141,7 +141,7 @@ pub async fn issue(
             scopes,
             &subject.groups,
             &policy,
-            subject.access.as_ref(),
+            subject.access.as_deref(),
         );
         body["id_token"] = json!(state.keys.sign("JWT", &id)?.0);
     }

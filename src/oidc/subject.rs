@@ -3,20 +3,22 @@
 use entity::oauth_client;
 use uuid::Uuid;
 
-use super::claims::{Access, GroupRef, GroupsPolicy, PermissionsPolicy, Scopes, UserInfo};
-use crate::{AppState, store::StoreError};
+use std::sync::Arc;
+
+use super::claims::{GroupRef, GroupsPolicy, PermissionsPolicy, Scopes, UserInfo};
+use crate::{AppState, access::Held, store::StoreError};
 
 /// An active user with their groups (direct and nested) and, for scope `roles`, their
 /// effective roles and permissions.
 pub struct Subject {
     pub info: UserInfo,
     pub groups: Vec<GroupRef>,
-    pub access: Option<Access>,
+    pub access: Option<Arc<Held>>,
 }
 
 /// The user if they exist and are active; `None` otherwise. One statement reads the user,
 /// the primary email, the groups and — only when `scopes` has `roles` — the roles and their
-/// permissions.
+/// permissions (or finds the ones cached for the user still current).
 pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Option<Subject>, StoreError> {
     let Some(row) = state.store.users().for_tokens(user_id, scopes.has("roles")).await? else {
         return Ok(None);
@@ -33,7 +35,6 @@ pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Op
             name: g.display_name,
         })
         .collect();
-    let access = row.access.map(|(roles, permissions)| Access::new(roles, permissions));
     Ok(Some(Subject {
         info: UserInfo {
             id: user.id.to_string(),
@@ -44,7 +45,7 @@ pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Op
             email,
         },
         groups,
-        access,
+        access: row.held,
     }))
 }
 

@@ -75,6 +75,6 @@ pub async fn userinfo_handler(state: web::Data<AppState>, req: HttpRequest) -> R
         &scopes,
         &subject.groups,
         &policy,
-        subject.access.as_ref(),
+        subject.access.as_deref(),
     )))
 }

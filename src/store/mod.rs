@@ -2,6 +2,7 @@
 pub mod audit;
 mod commit;
 pub mod groups;
+mod held_cache;
 pub mod limits;
 pub mod lookup;
 pub mod members;
@@ -76,6 +77,8 @@ fn unique_violation_summary(db_message: &str) -> &'static str {
 pub struct Store {
     db: DatabaseConnection,
     tokens: Arc<tokens::Cache>,
+    /// What users hold, for tokens (see [`held_cache`]).
+    held: Arc<held_cache::HeldCache>,
     /// The SQLite writers' queue (see [`Store::write_tx`]).
     writer: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group committer for independent batches (see [`Store::write_batch`]).
@@ -113,6 +116,7 @@ impl Store {
         Store {
             db,
             tokens: Default::default(),
+            held: Default::default(),
             writer,
             committer,
             access_ttl: chrono::Duration::days(1),

@@ -5,14 +5,17 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
     sea_query::Expr,
 };
+use std::sync::Arc;
+
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    members,
+    held_cache, members,
 };
+use crate::access::Held;
 
 /// The stored form of a User, derived from its SCIM document by the SCIM layer.
 #[derive(Debug, Clone)]
@@ -279,13 +282,42 @@ impl Users<'_> {
     /// What the token path needs of a user, in one statement (each statement is a round trip
     /// to the database thread): the row, its groups (as [`Users::groups_of`]), its primary
     /// email and, with `with_roles`, the roles it holds — directly and through every group,
-    /// nested or not — and their permissions (possibly repeated; the caller deduplicates).
-    /// `None` when there is no such user.
+    /// nested or not — and their permissions. The holdings come from this process's cache when
+    /// the statement finds the access epoch where it was when they were computed
+    /// ([`super::held_cache`]); otherwise the statement computes them too (a stale entry costs
+    /// a second statement). `None` when there is no such user.
     pub async fn for_tokens(&self, id: Uuid, with_roles: bool) -> Result<Option<TokenSubject>, StoreError> {
+        let cached = if with_roles { self.store.held.get(id) } else { None };
+        let compute = with_roles && cached.is_none();
+        let Some(mut row) = self.subject_row(id, compute).await? else {
+            return Ok(None);
+        };
+        if !with_roles {
+            return Ok(Some(row.subject));
+        }
+        if let Some((epoch, held)) = cached {
+            if row.epoch == epoch {
+                row.subject.held = Some(held);
+                return Ok(Some(row.subject));
+            }
+            let Some(fresh) = self.subject_row(id, true).await? else {
+                return Ok(None);
+            };
+            row = fresh;
+        }
+        if let Some(held) = &row.subject.held {
+            self.store.held.put(id, row.epoch, held.clone());
+        }
+        Ok(Some(row.subject))
+    }
+
+    /// One statement: the user, groups, primary email, access epoch and, with `roles`, the
+    /// holdings computed in the same snapshot as the epoch.
+    async fn subject_row(&self, id: Uuid, roles: bool) -> Result<Option<SubjectRow>, StoreError> {
         let email = r#"(SELECT e.value FROM user_emails e WHERE e.user_id = "users"."id"
                          ORDER BY e."primary" DESC, e.position LIMIT 1)"#;
-        let mut extra = vec![email.to_owned()];
-        if with_roles {
+        let mut extra = vec![email.to_owned(), held_cache::EPOCH_SQL.to_owned()];
+        if roles {
             extra.push(roles_held(self.store.backend()));
         }
         let Some((user, groups, mut values)) =
@@ -295,20 +327,25 @@ impl Users<'_> {
         else {
             return Ok(None);
         };
-        let access = match values.get_mut(1).map(Option::take) {
-            None => None,
-            Some(json) => {
-                let (roles, permissions): (Vec<String>, Vec<String>) =
-                    serde_json::from_str(json.as_deref().unwrap_or("[[],[]]"))
-                        .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
-                Some((roles, permissions))
-            }
+        let mut take = |i: usize| values.get_mut(i).and_then(Option::take);
+        let email = take(0);
+        let epoch = take(1).unwrap_or_default();
+        let held = if roles {
+            let (roles, permissions): (Vec<String>, Vec<String>) =
+                serde_json::from_str(take(2).as_deref().unwrap_or("[[],[]]"))
+                    .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
+            Some(Arc::new(Held::new(roles, permissions)))
+        } else {
+            None
         };
-        Ok(Some(TokenSubject {
-            user,
-            groups,
-            email: values.first_mut().and_then(Option::take),
-            access,
+        Ok(Some(SubjectRow {
+            subject: TokenSubject {
+                user,
+                groups,
+                email,
+                held,
+            },
+            epoch,
         }))
     }
 
@@ -326,8 +363,14 @@ pub struct TokenSubject {
     pub user: user::Model,
     pub groups: Vec<members::GroupOf>,
     pub email: Option<String>,
-    /// Role names and permissions, when asked for.
-    pub access: Option<(Vec<String>, Vec<String>)>,
+    /// Effective roles and permissions, when asked for.
+    pub held: Option<Arc<Held>>,
+}
+
+struct SubjectRow {
+    subject: TokenSubject,
+    /// The access epoch the statement read ([`super::held_cache`]).
+    epoch: String,
 }
 
 /// A correlated subquery over `"users"`: `[[role names], [permissions]]` as JSON text. `h`

@@ -242,3 +242,67 @@ async fn a_bad_permissions_prefix_is_refused_at_registration() {
     assert_eq!(body["permissions_prefix"], "wiki.");
     assert_eq!(body["iam_permissions"], true);
 }
+
+/// Each server caches what a user holds under the database's access epoch: a change made
+/// through another server on the same database — a role's permissions, its name, a nested
+/// membership, a direct grant, the role's deletion — shows in this server's next refresh.
+#[tokio::test]
+async fn changes_made_through_another_server_reach_the_next_refresh() {
+    let b = spawn_app().await;
+    let url = b.database_url.clone();
+    let a = spawn_app_with(|c| c.database_url = url).await;
+    let alice = b.create_user_with_password("alice").await;
+    let inner = b.create_group("inner", &[&alice]).await;
+    let outer = b.create_group("outer", &[&inner]).await;
+    role(&b, "editor", &["wiki.page.edit"]).await;
+    grant(&b, "/groups/outer/roles/editor").await;
+    let rp = b.register_client(json!({})).await;
+    let first = b.tokens_for(&rp, "alice", "openid roles offline_access").await;
+    let mut refresh_token = first["refresh_token"].as_str().expect("refresh token").to_owned();
+    let mut next = async |expect_roles: &[&str], expect_permissions: &[&str], step: &str| {
+        // Twice: the first refresh may compute, the second is served from the cache.
+        for _ in 0..2 {
+            let res = b
+                .token_request(
+                    &rp,
+                    &[("grant_type", "refresh_token"), ("refresh_token", &refresh_token)],
+                )
+                .await;
+            assert_eq!(res.status(), 200, "{step}");
+            let body = json_of(res).await;
+            refresh_token = body["refresh_token"].as_str().expect("rotated").to_owned();
+            let at = jwt_payload(body["access_token"].as_str().unwrap());
+            assert_eq!(strings(&at["roles"]), expect_roles, "{step}");
+            assert_eq!(strings(&at["entitlements"]), expect_permissions, "{step}");
+            let info = json_of(b.userinfo(body["access_token"].as_str().unwrap()).await).await;
+            assert_eq!(strings(&info["roles"]), expect_roles, "userinfo, {step}");
+        }
+    };
+    next(&["editor"], &["wiki.page.edit"], "start").await;
+
+    let change = json!({"permissions": ["wiki.page.edit", "wiki.page.delete"]});
+    assert_eq!(a.admin("PATCH", "/roles/editor", Some(change)).await.status(), 200);
+    next(
+        &["editor"],
+        &["wiki.page.delete", "wiki.page.edit"],
+        "permissions changed",
+    )
+    .await;
+
+    let rename = json!({"name": "writer"});
+    assert_eq!(a.admin("PATCH", "/roles/editor", Some(rename)).await.status(), 200);
+    next(&["writer"], &["wiki.page.delete", "wiki.page.edit"], "renamed").await;
+
+    // SCIM, through the other server: inner leaves outer; alice keeps inner but not the role.
+    let remove = crate::common::patch_ops(json!([
+        {"op": "remove", "path": format!("members[value eq \"{inner}\"]")}
+    ]));
+    assert_eq!(a.patch(&format!("/Groups/{outer}"), remove).await.status(), 204);
+    next(&[], &[], "nested membership ended").await;
+
+    grant(&a, "/users/alice/roles/writer").await;
+    next(&["writer"], &["wiki.page.delete", "wiki.page.edit"], "granted directly").await;
+
+    assert_eq!(a.admin("DELETE", "/roles/writer", None).await.status(), 204);
+    next(&[], &[], "role deleted").await;
+}

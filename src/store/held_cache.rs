@@ -1,0 +1,41 @@
+//! Per-process cache of what users hold (effective roles and permissions, for tokens), valid
+//! while the database's `access_epoch` has not moved. The epoch is read in the same statement
+//! as the user on every token, refresh, userinfo and introspection, and every committed change
+//! to memberships, grants or roles moves it (database triggers, migration 17) — so a cached
+//! entry is never used after such a change, whichever replica made it. Any change invalidates
+//! every entry: under constant provisioning writes the cache helps little, and costs one
+//! indexed read of 16 rows.
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use uuid::Uuid;
+
+use crate::access::Held;
+
+/// The epoch: the sum of the counter rows, as text (the statement's extra columns are text).
+pub(super) const EPOCH_SQL: &str = "CAST((SELECT SUM(n) FROM access_epoch) AS TEXT)";
+
+/// Users whose holdings are kept; beyond, the cache starts over (a cold entry costs one
+/// statement, as without the cache).
+const CACHE_MAX: usize = 10_000;
+
+#[derive(Default)]
+pub struct HeldCache(Mutex<HashMap<Uuid, (String, Arc<Held>)>>);
+
+impl HeldCache {
+    /// The holdings cached for `user` and the epoch they were computed at.
+    pub(super) fn get(&self, user: Uuid) -> Option<(String, Arc<Held>)> {
+        self.0.lock().expect("held cache lock").get(&user).cloned()
+    }
+
+    /// Keeps `held`, computed in a statement that read `epoch`.
+    pub(super) fn put(&self, user: Uuid, epoch: String, held: Arc<Held>) {
+        let mut map = self.0.lock().expect("held cache lock");
+        if map.len() >= CACHE_MAX && !map.contains_key(&user) {
+            map.clear();
+        }
+        map.insert(user, (epoch, held));
+    }
+}
