@@ -58,6 +58,12 @@ impl Permission {
         &self.0
     }
 
+    /// Is it Scimitar's own authority (`iam.…`, or `*`, which covers it)? Only these guard
+    /// Scimitar's APIs; the others belong to applications.
+    pub fn is_scimitars(&self) -> bool {
+        is_scimitars(&self.0)
+    }
+
     /// Does it end in `*`?
     pub fn is_wildcard(&self) -> bool {
         self.0 == "*" || self.0.ends_with(".*")
@@ -75,6 +81,16 @@ impl Permission {
             None => false,
         }
     }
+}
+
+/// [`Permission::is_scimitars`] for a stored (lower-case) permission string.
+pub fn is_scimitars(stored: &str) -> bool {
+    stored == "*" || stored.starts_with("iam.")
+}
+
+/// The same test in SQL, over a column of stored permissions.
+pub fn is_scimitars_sql(column: &str) -> String {
+    format!("({column} = '*' OR {column} LIKE 'iam.%')")
 }
 
 impl fmt::Display for Permission {

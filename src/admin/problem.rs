@@ -159,6 +159,7 @@ impl From<StoreError> for Problem {
             StoreError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m),
             StoreError::VersionMismatch => Problem::new(StatusCode::PRECONDITION_FAILED, e.to_string()),
             StoreError::Invalid(m) => Problem::bad_request(m),
+            StoreError::Forbidden { permission, doing } => Problem::missing_permission(&permission, doing),
             StoreError::Db(e) => Problem::internal(&e),
         }
     }

@@ -162,8 +162,7 @@ fn permissions(list: &[String]) -> Result<Vec<String>, Problem> {
 fn within_caller(caller: &Principal, perms: &[String], doing: &str) -> Result<(), Problem> {
     for p in perms {
         let Ok(parsed) = Permission::parse(p) else { continue };
-        let own = parsed.as_str() == "*" || parsed.as_str().starts_with("iam.");
-        if own && !caller.grants.allows(&parsed) {
+        if parsed.is_scimitars() && !caller.grants.allows(&parsed) {
             return Err(Problem::missing_permission(parsed.as_str(), doing));
         }
     }

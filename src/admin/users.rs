@@ -34,6 +34,9 @@ impl From<ScimError> for Problem {
             // Already logged where it was made; the detail is generic.
             return Problem::new(e.status, "internal server error");
         }
+        if let Some((permission, doing)) = &e.missing_permission {
+            return Problem::missing_permission(permission, doing);
+        }
         Problem::new(e.status, e.detail)
     }
 }

@@ -77,7 +77,7 @@ impl Grants {
                 ),
                 // Only Scimitar's own permissions mean something to its API.
                 None => match Permission::parse(word) {
-                    Ok(p) if p.as_str() == "*" || p.as_str().starts_with("iam.") => (p.as_str().to_owned(), vec![p]),
+                    Ok(p) if p.is_scimitars() => (p.as_str().to_owned(), vec![p]),
                     _ => return Err(UnknownScope(word.to_owned())),
                 },
             };
@@ -146,7 +146,7 @@ impl Principal {
     /// This caller as recorded in the audit log.
     pub fn actor(&self, source: Source) -> Actor {
         // The id makes the actor unique (two tokens may share a name).
-        Actor::new(format!("token:{}#{}", self.name, self.token_id), source)
+        Actor::new(format!("token:{}#{}", self.name, self.token_id), source).holding(self.grants.permissions.clone())
     }
 
     pub fn can(&self, wanted: Builtin) -> bool {

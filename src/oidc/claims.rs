@@ -130,7 +130,7 @@ pub fn entitlements(access: &Held, policy: &PermissionsPolicy) -> Vec<String> {
     access
         .permissions
         .iter()
-        .filter(|p| policy.iam || !(p.as_str() == "*" || p.starts_with("iam.")))
+        .filter(|p| policy.iam || !crate::access::permission::is_scimitars(p))
         .filter(|p| policy.prefix.as_deref().is_none_or(|prefix| p.starts_with(prefix)))
         .cloned()
         .collect()

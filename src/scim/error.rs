@@ -13,6 +13,9 @@ pub struct ScimError {
     /// RFC 7644 Table 9 (`invalidFilter`, `uniqueness`, `mutability`, `invalidSyntax`, …).
     pub scim_type: Option<&'static str>,
     pub detail: String,
+    /// For a 403 from the store's escalation check: the permission and what needed it, so
+    /// that the admin API (which reuses the SCIM service) can name it in its problem type.
+    pub missing_permission: Option<(String, &'static str)>,
 }
 
 impl std::fmt::Display for ScimError {
@@ -27,6 +30,7 @@ impl ScimError {
             status,
             scim_type,
             detail: detail.into(),
+            missing_permission: None,
         }
     }
 
@@ -114,6 +118,14 @@ impl From<StoreError> for ScimError {
                 "the resource was modified since the version given in If-Match",
             ),
             StoreError::Invalid(m) => ScimError::invalid_value(m),
+            StoreError::Forbidden { permission, doing } => ScimError {
+                missing_permission: Some((permission.clone(), doing)),
+                ..ScimError::new(
+                    StatusCode::FORBIDDEN,
+                    None,
+                    StoreError::Forbidden { permission, doing }.to_string(),
+                )
+            },
             StoreError::Db(e) => ScimError::internal(&e),
         }
     }

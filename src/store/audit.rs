@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Batch, Store, StoreError};
+use crate::access::Permission;
 
 /// The API surface a change came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +38,34 @@ impl Source {
 pub struct Actor {
     pub name: String,
     pub source: Source,
+    /// What the actor may hand to others ([`super::authority`]).
+    pub authority: Authority,
+}
+
+/// How much of Scimitar's own authority (`iam.…`, `*`) an actor may pass on by adding members
+/// to groups whose roles carry it, or by setting the password of a user who holds it.
+#[derive(Debug, Clone)]
+pub enum Authority {
+    /// The server itself and the local CLI (which holds the database already).
+    Full,
+    /// An API token: what its permissions cover.
+    Holds(Vec<Permission>),
 }
 
 impl Actor {
+    /// An actor with full authority: the server itself, or the local CLI.
     pub fn new(name: impl Into<String>, source: Source) -> Self {
         Actor {
             name: name.into(),
             source,
+            authority: Authority::Full,
         }
+    }
+
+    /// The same actor, able to pass on only what `held` covers.
+    pub fn holding(mut self, held: Vec<Permission>) -> Self {
+        self.authority = Authority::Holds(held);
+        self
     }
 }
 

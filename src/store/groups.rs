@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    members,
+    authority, members,
 };
 
 /// The stored form of a Group (everything but its members).
@@ -66,6 +66,9 @@ impl Groups<'_> {
         .map_err(|e| name_taken(e, &name))?;
         let resolved = members::resolve(&*tx, member_ids).await?;
         let added = members::add(&*tx, id, &resolved).await?;
+        if !added.is_empty() {
+            authority::adding_members(&*tx, actor, id).await?;
+        }
         let mut events =
             vec![Event::group("group.create", id).with_detail(serde_json::json!({"displayName": model.display_name}))];
         events.extend(added.into_iter().map(|m| Event::member("member.add", id, m)));
@@ -105,6 +108,7 @@ impl Groups<'_> {
         // ones before it, and once at the end with the version bump and the audit events.
         let mut batch = Batch::default();
         let mut events = vec![];
+        let mut added_any = false;
         for op in ops {
             std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
             let (action, changed) = match op {
@@ -123,7 +127,12 @@ impl Groups<'_> {
                     members::remove_all(&*tx, id).await.map_err(StoreError::from)?,
                 ),
             };
+            added_any |= action == "member.add" && !changed.is_empty();
             events.extend(changed.into_iter().map(|m| Event::member(action, id, m)));
+        }
+        if added_any {
+            std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
+            authority::adding_members(&*tx, actor, id).await?;
         }
         if data.is_some() {
             events.push(Event::group("group.update", id));

@@ -1,5 +1,6 @@
 //! All database access. Handlers call these functions; nothing else touches `entity`.
 pub mod audit;
+mod authority;
 mod commit;
 pub mod groups;
 mod held_cache;
@@ -34,6 +35,10 @@ pub enum StoreError {
     /// The request refers to something invalid, e.g. unknown member ids (400).
     #[error("{0}")]
     Invalid(String),
+    /// The caller would hand on one of Scimitar's own permissions it does not hold (403):
+    /// `doing` says how, e.g. "adding members to a group whose roles carry it".
+    #[error("{doing} needs the permission \"{permission}\", which the caller does not hold")]
+    Forbidden { permission: String, doing: &'static str },
     /// Anything else from the database (500; logged, never shown).
     #[error(transparent)]
     Db(DbErr),

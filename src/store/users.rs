@@ -156,6 +156,9 @@ impl Users<'_> {
         row.active = Set(data.active);
         row.doc = Set(data.doc);
         let new_password = matches!(password, Password::Set(_));
+        if new_password {
+            super::authority::setting_password(&*tx, actor, id).await?;
+        }
         if let Password::Set(hash) = password {
             row.password_hash = Set(Some(hash));
         }

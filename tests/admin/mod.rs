@@ -5,6 +5,7 @@ mod cli;
 mod clients;
 mod directory;
 mod errors;
+mod escalation;
 mod identifiers;
 mod keys;
 mod membership;
