@@ -139,9 +139,19 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_METRICS_PUBLIC", default_value_t = false, action = clap::ArgAction::Set)]
     pub metrics_public: bool,
 
+    /// How often expired memberships are deleted and audited (`member.expire`). They end at
+    /// their instant regardless: this only bounds how late the audit event and the row's
+    /// removal may be.
+    #[arg(long, env = "SCIMITAR_EXPIRY_SWEEP_SECONDS", default_value_t = 10)]
+    pub expiry_sweep_seconds: u64,
+
     /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
     #[arg(skip = true)]
     pub handle_signals: bool,
+
+    /// The server's clock (tests inject a manual one).
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 impl Config {
@@ -197,7 +207,9 @@ impl Config {
             request_timeout_seconds: 30,
             metrics: true,
             metrics_public: false,
+            expiry_sweep_seconds: 10,
             handle_signals: true,
+            clock: Default::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod access; // permissions, roles and what a user effectively holds
 pub mod admin; // admin API under /api/v1 (membership, tokens, audit, OpenAPI)
 pub mod auth; // bearer tokens, scopes, password hashing
 pub mod cli; // the remote administration commands (admin API client)
+pub mod clock; // the server's clock (injectable for tests)
 pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`
 pub mod db; // connection set-up for SQLite and PostgreSQL
 pub mod metrics; // Prometheus metrics and the request-tracking middleware

@@ -31,7 +31,9 @@ impl Application {
         .await?;
         Migrator::up(&db, None).await?;
         crate::db::checkpoint_in_background(db.clone());
-        let store = Store::new(db).with_access_ttl(config.access_token_ttl);
+        let store = Store::new(db)
+            .with_access_ttl(config.access_token_ttl)
+            .with_clock(config.clock.clone());
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
         let reload = std::time::Duration::from_secs(config.keys_reload_seconds);
@@ -72,6 +74,19 @@ impl Application {
                 tick.tick().await;
                 if let Err(e) = store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await {
                     tracing::warn!(error = %e, "pruning rate-limit windows failed");
+                }
+            }
+        });
+        // Expired memberships: deleted and audited (`member.expire`) soon after their instant;
+        // reads never wait for it. Every replica sweeps; each expiry is audited once.
+        let store = state.store.clone();
+        let every = std::time::Duration::from_secs(config.expiry_sweep_seconds.max(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.sweep_expired_memberships().await {
+                    tracing::warn!(error = %e, "sweeping expired memberships failed");
                 }
             }
         });

@@ -12,6 +12,10 @@ pub struct Model {
     /// `User` or `Group`.
     pub member_type: String,
     pub created: DateTimeUtc,
+    /// In effect from this instant (microseconds since the Unix epoch); NULL: from creation.
+    pub valid_from_us: Option<i64>,
+    /// Ends at this instant (microseconds since the Unix epoch); NULL: never.
+    pub expires_at_us: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

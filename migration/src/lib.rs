@@ -19,6 +19,7 @@ mod m20261130_000014_server_secrets;
 mod m20261130_000015_roles;
 mod m20261130_000016_client_permissions;
 mod m20261201_000017_access_epoch;
+mod m20261201_000018_membership_windows;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_roles::Migration),
             Box::new(m20261130_000016_client_permissions::Migration),
             Box::new(m20261201_000017_access_epoch::Migration),
+            Box::new(m20261201_000018_membership_windows::Migration),
         ]
     }
 }

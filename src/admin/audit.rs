@@ -43,7 +43,7 @@ pub struct EventOut {
     at: DateTime<Utc>,
     /// `token:<name>` for API tokens.
     actor: String,
-    /// `scim`, `bulk`, `admin`, `cli` or `oidc`.
+    /// `scim`, `bulk`, `admin`, `cli`, `oidc` or `system` (the server's own upkeep).
     source: String,
     action: String,
     target_type: String,

@@ -49,6 +49,12 @@ pub struct GroupOut {
     last_modified: DateTime<Utc>,
 }
 
+impl UserOut {
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
 pub fn user_out(u: user::Model, emails: Vec<String>) -> UserOut {
     UserOut {
         id: u.id,

@@ -1,6 +1,7 @@
 //! Who is in which group: add, add many, remove, list members, list a user's groups.
 //! Every change goes through `groups().modify`: locked, versioned and audited (source `admin`).
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use super::{
 use crate::{
     AppState,
     auth::Principal,
-    store::{audit::Source, groups::MemberOp},
+    store::{audit::Source, groups::MemberOp, members::Window},
 };
 
 type State = web::Data<AppState>;
@@ -70,6 +71,58 @@ pub struct UserGroupOut {
     #[serde(rename = "type")]
     #[schema(example = "direct")]
     kind: &'static str,
+    /// A direct membership's end, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// The optional body of `PUT /groups/{group}/users/{user}`: when the membership is in effect.
+/// Without a body (or with neither field) it is in effect from now, for good.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipWindow {
+    /// When the membership starts (RFC 3339); absent: now. Until then it grants nothing and
+    /// shows nowhere.
+    #[schema(example = "2026-12-01T09:00:00Z")]
+    valid_from: Option<DateTime<Utc>>,
+    /// When it ends (RFC 3339), which must be in the future; absent: never. At that instant the
+    /// user is out of the group everywhere: tokens, SCIM, effective permissions.
+    #[schema(example = "2026-12-31T18:00:00+01:00")]
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl MembershipWindow {
+    /// Parses the optional body; checks the bounds against `now`.
+    fn parse(body: &[u8], now: DateTime<Utc>) -> Result<Window, Problem> {
+        let w: MembershipWindow = if body.iter().all(u8::is_ascii_whitespace) {
+            MembershipWindow::default()
+        } else {
+            serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("the membership body: {e}")))?
+        };
+        if let Some(end) = w.expires_at {
+            if end <= now {
+                return Err(Problem::bad_request("\"expires_at\" must be in the future"));
+            }
+            if w.valid_from.is_some_and(|start| start >= end) {
+                return Err(Problem::bad_request("\"valid_from\" must be before \"expires_at\""));
+            }
+        }
+        Ok(Window {
+            // A start already passed is the same as none.
+            valid_from_us: w.valid_from.filter(|t| *t > now).map(|t| t.timestamp_micros()),
+            expires_at_us: w.expires_at.map(|t| t.timestamp_micros()),
+        })
+    }
+}
+
+/// A user member of a group: the user, and the membership's window when it has one.
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    #[serde(flatten)]
+    user: UserOut,
+    /// When the membership ends, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// Applies one member operation to a group as this caller.
@@ -83,21 +136,25 @@ async fn change(state: &AppState, caller: &Principal, group: Uuid, op: MemberOp)
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Adds a user to a group; adding a member again is a 204 too (and writes nothing, so the
-/// group's version and ETag stay).
-#[utoipa::path(tag = "membership", params(GroupUser), responses((status = 204, description = "The user is a member"), Problems), security(("bearer" = ["iam.group.write"])))]
+/// Makes a user a member of a group — for good, or within the window the optional body
+/// gives (`expires_at`, `valid_from`). A PUT: the membership then has exactly that window (no
+/// body on a time-bound membership makes it permanent). Putting what is already there is a
+/// 204 too (and writes nothing, so the group's version and ETag stay).
+#[utoipa::path(tag = "membership", params(GroupUser), request_body(content = Option<MembershipWindow>, content_type = "application/json"), responses((status = 204, description = "The user is a member"), Problems), security(("bearer" = ["iam.group.write"])))]
 #[put("/groups/{group}/users/{user}")]
 async fn put_member(
     caller: Allowed<authz::GroupWrite>,
     state: State,
     path: web::Path<GroupUser>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
+    let window = MembershipWindow::parse(&body, state.store.clock().now())?;
     let group = ident::group(&state.store, &path.group).await?;
     let user = ident::user(&state.store, &path.user).await?;
-    if state.store.groups().has_member(group, user).await? {
+    if state.store.groups().membership(group, user).await? == Some(window) {
         return Ok(HttpResponse::NoContent().finish());
     }
-    change(&state, &caller, group, MemberOp::Add(vec![user])).await
+    change(&state, &caller, group, MemberOp::Put(user, window)).await
 }
 
 /// Removes a user from a group. The user and their other memberships stay; removing a
@@ -140,8 +197,9 @@ async fn add_members(
     change(&state, &caller, group, MemberOp::Add(users)).await
 }
 
-/// The users that are direct members of a group, in id order.
-#[utoipa::path(tag = "membership", params(GroupPath, PageQuery), responses((status = 200, description = "A page of the group's user members", body = Paged<UserOut>), Problems), security(("bearer" = ["iam.group.read"])))]
+/// The users that are direct members of a group now, in id order, each with the end of its
+/// membership when it has one.
+#[utoipa::path(tag = "membership", params(GroupPath, PageQuery), responses((status = 200, description = "A page of the group's user members", body = Paged<MemberOut>), Problems), security(("bearer" = ["iam.group.read"])))]
 #[get("/groups/{group}/users")]
 async fn list_members(
     _caller: Allowed<authz::GroupRead>,
@@ -152,7 +210,13 @@ async fn list_members(
     let (limit, after) = (paging::limit(q.limit)?, paging::decode(q.cursor.as_deref())?);
     let group = ident::group(&state.store, &path.group).await?;
     let page = state.store.groups().member_users(group, after, limit).await?;
-    Ok(HttpResponse::Ok().json(directory::users_page(&state, page).await?))
+    let ids: Vec<Uuid> = page.items.iter().map(|u| u.id).collect();
+    let mut windows = state.store.groups().windows(group, &ids).await?;
+    let users = directory::users_page(&state, page).await?;
+    Ok(HttpResponse::Ok().json(users.map(|u| MemberOut {
+        expires_at: windows.remove(&u.id()).and_then(|w| w.expires_at()),
+        user: u,
+    })))
 }
 
 /// The groups a user is in, directly or through nested groups.
@@ -165,6 +229,7 @@ async fn user_groups(
 ) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let mut groups = state.store.users().groups_of(&[user]).await?;
+    let ends = state.store.users().direct_ends(user).await?;
     let out: Vec<UserGroupOut> = groups
         .remove(&user)
         .unwrap_or_default()
@@ -173,6 +238,7 @@ async fn user_groups(
             id: g.id,
             display_name: g.display_name,
             kind: if g.direct { "direct" } else { "indirect" },
+            expires_at: ends.get(&g.id).copied().filter(|_| g.direct),
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))

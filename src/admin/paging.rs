@@ -28,6 +28,15 @@ impl<T> Paged<T> {
             next_cursor: page.next.map(encode),
         }
     }
+
+    /// The same page with each item mapped.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 /// `limit` within 1..=500, 50 when absent.

@@ -38,8 +38,18 @@ pub enum Output {
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCommand {
-    /// Add a user to a group (idempotent).
-    AddUser { group: String, user: String },
+    /// Add a user to a group (idempotent); with `--expires`, until then only.
+    AddUser {
+        group: String,
+        user: String,
+        /// When the membership ends (RFC 3339, e.g. 2026-12-31T18:00:00Z); without it, for
+        /// good (and an existing end is removed).
+        #[arg(long)]
+        expires: Option<String>,
+        /// When it starts (RFC 3339); without it, now.
+        #[arg(long)]
+        valid_from: Option<String>,
+    },
     /// Remove a user from a group (their other groups are kept).
     RemoveUser { group: String, user: String },
     /// List a group's user members (every page).
@@ -167,10 +177,24 @@ async fn execute(args: &RemoteArgs, cmd: Command) -> Result<(String, Value), Rem
     let r = Remote::new(&args.url, token)?;
     let done = |text: String| Ok((text, json!({"ok": true})));
     match cmd {
-        Command::Group(GroupCommand::AddUser { group, user }) => {
-            r.call(Method::PUT, &["groups", &group, "users", &user], &[], None)
+        Command::Group(GroupCommand::AddUser {
+            group,
+            user,
+            expires,
+            valid_from,
+        }) => {
+            let mut window = serde_json::Map::new();
+            if let Some(t) = &valid_from {
+                window.insert("valid_from".into(), json!(t));
+            }
+            if let Some(t) = &expires {
+                window.insert("expires_at".into(), json!(t));
+            }
+            let body = (!window.is_empty()).then_some(Value::Object(window));
+            r.call(Method::PUT, &["groups", &group, "users", &user], &[], body.as_ref())
                 .await?;
-            done(format!("{user} is a member of {group}"))
+            let until = expires.map(|t| format!(" until {t}")).unwrap_or_default();
+            done(format!("{user} is a member of {group}{until}"))
         }
         Command::Group(GroupCommand::RemoveUser { group, user }) => {
             r.call(Method::DELETE, &["groups", &group, "users", &user], &[], None)
@@ -194,7 +218,13 @@ async fn execute(args: &RemoteArgs, cmd: Command) -> Result<(String, Value), Rem
             }
             let text = all
                 .iter()
-                .map(|u| format!("{}\t{}", s(&u["user_name"]), s(&u["id"])))
+                .map(|u| {
+                    let line = format!("{}\t{}", s(&u["user_name"]), s(&u["id"]));
+                    match u["expires_at"].as_str() {
+                        Some(end) => format!("{line}\texpires {end}"),
+                        None => line,
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Ok((text, Value::Array(all)))

@@ -71,7 +71,16 @@ pub async fn issue(
 ) -> Result<Value, OAuthError> {
     state.keys.refresh_if_stale(&state.store).await;
     let now = Utc::now();
-    let ttl = state.config.access_token_ttl.max(1);
+    let mut ttl = state.config.access_token_ttl.max(1);
+    // Tokens must not outlive what they say: when one of the user's memberships ends (or one
+    // due later starts) sooner than the lifetime, they end then — a refresh afterwards carries
+    // the new groups, roles and permissions.
+    if let Grantee::User { subject, .. } = &grantee
+        && let Some(at) = subject.changes_at
+    {
+        let left = (at - state.store.clock().now()).num_seconds();
+        ttl = ttl.min(left.max(0));
+    }
     let exp = now + Duration::seconds(ttl);
     let (sub, user_id, family, roles) = match &grantee {
         Grantee::User {

@@ -14,6 +14,8 @@ pub struct Subject {
     pub info: UserInfo,
     pub groups: Vec<GroupRef>,
     pub access: Option<Arc<Held>>,
+    /// When the user's memberships next start or end on their own: tokens end by then.
+    pub changes_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The user if they exist and are active; `None` otherwise. One statement reads the user,
@@ -46,6 +48,7 @@ pub async fn load(state: &AppState, user_id: Uuid, scopes: &Scopes) -> Result<Op
         },
         groups,
         access: row.held,
+        changes_at: row.changes_at,
     }))
 }
 

@@ -150,7 +150,14 @@ fn valid_filter() -> impl Strategy<Value = String> {
 fn exercise_filter(f: &filter::Filter) {
     for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
         for resource in [Resource::User, Resource::Group] {
-            match to_condition(f, Compiler { resource, backend }) {
+            match to_condition(
+                f,
+                Compiler {
+                    resource,
+                    backend,
+                    now: 0,
+                },
+            ) {
                 Ok(cond) => {
                     let _ = entity::user::Entity::find().filter(cond).build(backend);
                 }

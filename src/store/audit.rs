@@ -19,6 +19,8 @@ pub enum Source {
     Admin,
     Cli,
     Oidc,
+    /// The server's own upkeep (e.g. the expiry sweeper).
+    System,
 }
 
 impl Source {
@@ -29,6 +31,7 @@ impl Source {
             Source::Admin => "admin",
             Source::Cli => "cli",
             Source::Oidc => "oidc",
+            Source::System => "system",
         }
     }
 }

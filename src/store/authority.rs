@@ -22,7 +22,12 @@ struct PermissionRow {
 
 /// Members were added to `group`: the caller must hold every one of Scimitar's permissions
 /// that membership in it confers.
-pub(super) async fn adding_members(db: &impl ConnectionTrait, actor: &Actor, group: Uuid) -> Result<(), StoreError> {
+pub(super) async fn adding_members(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    group: Uuid,
+    now: i64,
+) -> Result<(), StoreError> {
     let Authority::Holds(held) = &actor.authority else {
         return Ok(());
     };
@@ -33,15 +38,27 @@ pub(super) async fn adding_members(db: &impl ConnectionTrait, actor: &Actor, gro
            WHERE {own} AND rp.role_id IN (
                SELECT gr.role_id FROM group_roles gr
                WHERE gr.group_id = $1 OR gr.group_id IN (SELECT id FROM anc))"#,
-        anc = members::ancestors("$1"),
+        anc = members::ancestors("$1", "$2"),
         own = is_scimitars_sql("rp.permission"),
     );
-    check(db, held, &sql, group, "adding members to a group whose roles carry it").await
+    check(
+        db,
+        held,
+        &sql,
+        (group, now),
+        "adding members to a group whose roles carry it",
+    )
+    .await
 }
 
 /// `user`'s password is being set: the caller must hold every one of Scimitar's permissions
 /// the user holds, directly or through groups.
-pub(super) async fn setting_password(db: &impl ConnectionTrait, actor: &Actor, user: Uuid) -> Result<(), StoreError> {
+pub(super) async fn setting_password(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user: Uuid,
+    now: i64,
+) -> Result<(), StoreError> {
     let Authority::Holds(held) = &actor.authority else {
         return Ok(());
     };
@@ -53,20 +70,27 @@ pub(super) async fn setting_password(db: &impl ConnectionTrait, actor: &Actor, u
                SELECT ur.role_id FROM user_roles ur WHERE ur.user_id = $1
                UNION
                SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))"#,
-        anc = members::ancestors("$1"),
+        anc = members::ancestors("$1", "$2"),
         own = is_scimitars_sql("rp.permission"),
     );
-    check(db, held, &sql, user, "setting the password of a user who holds it").await
+    check(
+        db,
+        held,
+        &sql,
+        (user, now),
+        "setting the password of a user who holds it",
+    )
+    .await
 }
 
 async fn check(
     db: &impl ConnectionTrait,
     held: &[Permission],
     sql: &str,
-    id: Uuid,
+    (id, now): (Uuid, i64),
     doing: &'static str,
 ) -> Result<(), StoreError> {
-    let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into()]);
+    let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, [id.into(), now.into()]);
     let mut conferred: Vec<String> = PermissionRow::find_by_statement(stmt)
         .all(db)
         .await?

@@ -24,6 +24,8 @@ pub enum MemberOp {
     Add(Vec<Uuid>),
     Remove(Vec<Uuid>),
     RemoveAll,
+    /// Makes one member a member with exactly this window (the admin API's PUT).
+    Put(Uuid, members::Window),
 }
 
 pub struct Groups<'a> {
@@ -65,9 +67,10 @@ impl Groups<'_> {
         .await
         .map_err(|e| name_taken(e, &name))?;
         let resolved = members::resolve(&*tx, member_ids).await?;
-        let added = members::add(&*tx, id, &resolved).await?;
+        let now = self.store.now_us();
+        let added = members::add(&*tx, id, &resolved, now).await?;
         if !added.is_empty() {
-            authority::adding_members(&*tx, actor, id).await?;
+            authority::adding_members(&*tx, actor, id, now).await?;
         }
         let mut events =
             vec![Event::group("group.create", id).with_detail(serde_json::json!({"displayName": model.display_name}))];
@@ -109,30 +112,46 @@ impl Groups<'_> {
         let mut batch = Batch::default();
         let mut events = vec![];
         let mut added_any = false;
+        let now = self.store.now_us();
         for op in ops {
             std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
             let (action, changed) = match op {
                 MemberOp::Add(ids) => {
                     let resolved = members::resolve(&*tx, &ids).await?;
-                    ("member.add", members::add_in(&mut batch, &*tx, id, &resolved).await?)
+                    (
+                        "member.add",
+                        members::add_in(&mut batch, &*tx, id, &resolved, now).await?,
+                    )
                 }
                 MemberOp::Remove(ids) => (
                     "member.remove",
-                    members::remove_in(&mut batch, &*tx, id, &ids)
+                    members::remove_in(&mut batch, &*tx, id, &ids, now)
                         .await
                         .map_err(StoreError::from)?,
                 ),
                 MemberOp::RemoveAll => (
                     "member.remove",
-                    members::remove_all(&*tx, id).await.map_err(StoreError::from)?,
+                    members::remove_all(&*tx, id, now).await.map_err(StoreError::from)?,
                 ),
+                MemberOp::Put(member, window) => {
+                    let resolved = members::resolve(&*tx, &[member]).await?;
+                    let action = match members::put(&*tx, id, resolved[0], window, now).await? {
+                        members::Put::Added => "member.add",
+                        members::Put::Changed => "member.update",
+                        members::Put::Unchanged => continue,
+                    };
+                    // A longer window hands on access too: checked like an addition.
+                    added_any = true;
+                    events.push(Event::member(action, id, member).with_detail(window.detail()));
+                    continue;
+                }
             };
             added_any |= action == "member.add" && !changed.is_empty();
             events.extend(changed.into_iter().map(|m| Event::member(action, id, m)));
         }
         if added_any {
             std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
-            authority::adding_members(&*tx, actor, id).await?;
+            authority::adding_members(&*tx, actor, id, now).await?;
         }
         if data.is_some() {
             events.push(Event::group("group.update", id));
@@ -172,7 +191,7 @@ impl Groups<'_> {
             return Err(StoreError::VersionMismatch);
         }
         let parents = members::remove_member_everywhere(&*tx, id).await?;
-        let children = members::remove_all(&*tx, id).await?;
+        let children = members::remove_all(&*tx, id, self.store.now_us()).await?;
         let mut events: Vec<Event> = parents
             .into_iter()
             .map(|p| Event::member("member.remove", p, id))
@@ -191,13 +210,13 @@ impl Groups<'_> {
     }
 
     pub async fn members(&self, id: Uuid) -> Result<Vec<members::MemberRow>, StoreError> {
-        members::list(self.store.db(), id).await
+        members::list(self.store.db(), id, self.store.now_us()).await
     }
 
     pub async fn members_of(
         &self,
         ids: &[Uuid],
     ) -> Result<std::collections::HashMap<Uuid, Vec<members::MemberRow>>, StoreError> {
-        members::list_many(self.store.db(), ids).await
+        members::list_many(self.store.db(), ids, self.store.now_us()).await
     }
 }

@@ -4,7 +4,8 @@
 //! to memberships, grants or roles moves it (database triggers, migration 17) — so a cached
 //! entry is never used after such a change, whichever replica made it. Any change invalidates
 //! every entry: under constant provisioning writes the cache helps little, and costs one
-//! indexed read of 16 rows.
+//! indexed read of 16 rows. Time moves holdings too — a membership expires, or one due later
+//! starts — without any write: an entry also ends at the user's next such instant.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -22,20 +23,32 @@ pub(super) const EPOCH_SQL: &str = "CAST((SELECT SUM(n) FROM access_epoch) AS TE
 const CACHE_MAX: usize = 10_000;
 
 #[derive(Default)]
-pub struct HeldCache(Mutex<HashMap<Uuid, (String, Arc<Held>)>>);
+pub struct HeldCache(Mutex<HashMap<Uuid, Entry>>);
+
+struct Entry {
+    epoch: String,
+    /// The user's next membership start or end (microseconds), if any.
+    until: Option<i64>,
+    held: Arc<Held>,
+}
 
 impl HeldCache {
-    /// The holdings cached for `user` and the epoch they were computed at.
-    pub(super) fn get(&self, user: Uuid) -> Option<(String, Arc<Held>)> {
-        self.0.lock().expect("held cache lock").get(&user).cloned()
+    /// The holdings cached for `user`, if still good at `now`, and the epoch they were
+    /// computed at.
+    pub(super) fn get(&self, user: Uuid, now: i64) -> Option<(String, Arc<Held>)> {
+        let map = self.0.lock().expect("held cache lock");
+        let e = map.get(&user)?;
+        e.until
+            .is_none_or(|t| now < t)
+            .then(|| (e.epoch.clone(), e.held.clone()))
     }
 
-    /// Keeps `held`, computed in a statement that read `epoch`.
-    pub(super) fn put(&self, user: Uuid, epoch: String, held: Arc<Held>) {
+    /// Keeps `held`, computed in a statement that read `epoch`, good until `until`.
+    pub(super) fn put(&self, user: Uuid, epoch: String, until: Option<i64>, held: Arc<Held>) {
         let mut map = self.0.lock().expect("held cache lock");
         if map.len() >= CACHE_MAX && !map.contains_key(&user) {
             map.clear();
         }
-        map.insert(user, (epoch, held));
+        map.insert(user, Entry { epoch, until, held });
     }
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{StoreError, groups::Groups, users::Users};
+use super::{StoreError, groups::Groups, members, users::Users};
 
 /// Parameter limit per statement, well under SQLite's and PostgreSQL's.
 const CHUNK: usize = 500;
@@ -177,12 +177,54 @@ impl Groups<'_> {
             .await?)
     }
 
-    /// Is `member` a direct member of `group_id`? (One primary-key lookup.)
+    /// Is `member` a direct member of `group_id` now? (One primary-key lookup.)
     pub async fn has_member(&self, group_id: Uuid, member: Uuid) -> Result<bool, StoreError> {
-        let found = group_member::Entity::find_by_id((group_id, member))
-            .count(self.store.db())
+        Ok(self.membership(group_id, member).await?.is_some())
+    }
+
+    /// The windows of those of `members` whose membership of `group_id` is time-bound and
+    /// in effect now (the others are members for good, or not at all).
+    pub async fn windows(
+        &self,
+        group_id: Uuid,
+        members: &[Uuid],
+    ) -> Result<HashMap<Uuid, members::Window>, StoreError> {
+        if members.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = group_member::Entity::find()
+            .filter(group_member::COLUMN.group_id.eq(group_id))
+            .filter(group_member::Column::MemberId.is_in(members.to_vec()))
+            .filter(members::in_effect(self.store.now_us()))
+            .filter(
+                Condition::any()
+                    .add(group_member::Column::ValidFromUs.is_not_null())
+                    .add(group_member::Column::ExpiresAtUs.is_not_null()),
+            )
+            .all(self.store.db())
             .await?;
-        Ok(found > 0)
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let w = members::Window {
+                    valid_from_us: r.valid_from_us,
+                    expires_at_us: r.expires_at_us,
+                };
+                (r.member_id, w)
+            })
+            .collect())
+    }
+
+    /// `member`'s direct membership of `group_id` with its window, if in effect now.
+    pub async fn membership(&self, group_id: Uuid, member: Uuid) -> Result<Option<members::Window>, StoreError> {
+        let found = group_member::Entity::find_by_id((group_id, member))
+            .filter(members::in_effect(self.store.now_us()))
+            .one(self.store.db())
+            .await?;
+        Ok(found.map(|r| members::Window {
+            valid_from_us: r.valid_from_us,
+            expires_at_us: r.expires_at_us,
+        }))
     }
 
     /// Groups whose displayName contains `q` (case-insensitive).
@@ -209,7 +251,11 @@ impl Groups<'_> {
         let members = Query::select()
             .column(group_member::Column::MemberId)
             .from(group_member::Entity)
-            .and_where(group_member::Column::GroupId.eq(group_id))
+            .cond_where(
+                Condition::all()
+                    .add(group_member::Column::GroupId.eq(group_id))
+                    .add(members::in_effect(self.store.now_us())),
+            )
             .to_owned();
         let query = user::Entity::find().filter(user::Column::Id.in_subquery(members));
         keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await

@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use entity::{group, group_member, user};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, QueryTrait,
-    Statement,
-    sea_query::{Expr, UnionType},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait, Statement,
+    sea_query::{Expr, OnConflict, UnionType},
 };
 use uuid::Uuid;
 
@@ -47,6 +47,68 @@ pub struct GroupOf {
 
 /// Parameter limit per statement, well under SQLite's and PostgreSQL's.
 const CHUNK: usize = 500;
+
+/// When a membership is in effect: from `valid_from` (None: from its creation) until
+/// `expires_at` (None: for good). Stored as microseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub valid_from_us: Option<i64>,
+    pub expires_at_us: Option<i64>,
+}
+
+impl Window {
+    /// In effect now and for good.
+    pub const ALWAYS: Window = Window {
+        valid_from_us: None,
+        expires_at_us: None,
+    };
+
+    pub fn is_always(&self) -> bool {
+        *self == Window::ALWAYS
+    }
+
+    pub fn expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.expires_at_us.and_then(chrono::DateTime::from_timestamp_micros)
+    }
+
+    /// For the audit log: the bounds that are set, in RFC 3339.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (k, v) in [("valid_from", self.valid_from_us), ("expires_at", self.expires_at_us)] {
+            if let Some(t) = v.and_then(chrono::DateTime::from_timestamp_micros) {
+                m.insert(k.into(), t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true).into());
+            }
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// SQL: is the membership row `gm` in effect at `now` (a placeholder or column giving
+/// microseconds)? Every read of memberships applies it: a membership ends at its instant,
+/// whether or not the expiry sweeper has deleted its row yet.
+pub(crate) fn in_effect_sql(gm: &str, now: &str) -> String {
+    format!(
+        "(({gm}.valid_from_us IS NULL OR {gm}.valid_from_us <= {now}) \
+         AND ({gm}.expires_at_us IS NULL OR {gm}.expires_at_us > {now}))"
+    )
+}
+
+/// [`in_effect_sql`] as a query-builder condition on `group_members`.
+pub(crate) fn in_effect(now: i64) -> Condition {
+    Condition::all().add(not_expired(now)).add(
+        Condition::any()
+            .add(group_member::Column::ValidFromUs.is_null())
+            .add(group_member::Column::ValidFromUs.lte(now)),
+    )
+}
+
+/// Not yet expired: in effect, or due to start later. (Expired rows are the sweeper's: it
+/// deletes them and audits `member.expire`.)
+pub(crate) fn not_expired(now: i64) -> Condition {
+    Condition::any()
+        .add(group_member::Column::ExpiresAtUs.is_null())
+        .add(group_member::Column::ExpiresAtUs.gt(now))
+}
 
 /// Finds out whether each id is a user or a group (one query per chunk); unknown ids are an
 /// `Invalid` error naming them.
@@ -92,8 +154,14 @@ pub async fn resolve(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uui
     Ok(out)
 }
 
-/// Ids among `ids` that are already members of `group_id` (one indexed lookup per chunk).
-async fn existing(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, DbErr> {
+/// Ids among `ids` whose membership of `group_id` matches `which` (one indexed lookup per
+/// chunk): [`in_effect`] for "already a member", [`not_expired`] for "has a row to remove".
+async fn existing(
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    ids: &[Uuid],
+    which: Condition,
+) -> Result<HashSet<Uuid>, DbErr> {
     let mut out = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         let found: Vec<Uuid> = group_member::Entity::find()
@@ -101,6 +169,7 @@ async fn existing(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Re
             .column(group_member::Column::MemberId)
             .filter(group_member::COLUMN.group_id.eq(group_id))
             .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
+            .filter(which.clone())
             .into_tuple()
             .all(db)
             .await?;
@@ -109,15 +178,17 @@ async fn existing(db: &impl ConnectionTrait, group_id: Uuid, ids: &[Uuid]) -> Re
     Ok(out)
 }
 
-/// Adds members; members already present are left alone (idempotent).
-/// Returns the ids that were actually added. Callers hold the group's row lock.
+/// Adds members; members already in effect are left alone (idempotent). A member whose row
+/// has expired (not yet swept) or is due to start later is in effect again from now, for
+/// good. Returns the ids that were actually added. Callers hold the group's row lock.
 pub async fn add(
     db: &impl ConnectionTrait,
     group_id: Uuid,
     members: &[(Uuid, MemberType)],
+    now: i64,
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut batch = Batch::default();
-    let added = add_in(&mut batch, db, group_id, members).await?;
+    let added = add_in(&mut batch, db, group_id, members, now).await?;
     batch.run(db).await?;
     Ok(added)
 }
@@ -128,58 +199,129 @@ pub(crate) async fn add_in(
     db: &impl ConnectionTrait,
     group_id: Uuid,
     members: &[(Uuid, MemberType)],
+    now: i64,
 ) -> Result<Vec<Uuid>, StoreError> {
     if members.iter().any(|(id, _)| *id == group_id) {
         return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
     }
     let ids: Vec<Uuid> = members.iter().map(|(id, _)| *id).collect();
-    let present = existing(db, group_id, &ids).await?;
+    let present = existing(db, group_id, &ids, in_effect(now)).await?;
     let new: Vec<&(Uuid, MemberType)> = members.iter().filter(|(id, _)| !present.contains(id)).collect();
-    let now = super::resource_time();
+    let now_time = super::resource_time();
     for chunk in new.chunks(CHUNK) {
         let rows = chunk.iter().map(|(id, t)| group_member::ActiveModel {
             group_id: Set(group_id),
             member_id: Set(*id),
             member_type: Set(t.as_str().to_owned()),
-            created: Set(now),
+            created: Set(now_time),
+            valid_from_us: Set(None),
+            expires_at_us: Set(None),
         });
-        batch.push(db, &group_member::Entity::insert_many(rows).on_conflict_do_nothing());
+        batch.push(
+            db,
+            &group_member::Entity::insert_many(rows).on_conflict(replace_window()),
+        );
     }
     Ok(new.into_iter().map(|(id, _)| *id).collect())
 }
 
-/// Removes the given members, the deletes joining `batch` (run by the caller); absent ones
-/// are not an error. Returns the ids that will be removed.
+/// A row already there (expired, or due later) takes the new row's window and creation time.
+fn replace_window() -> OnConflict {
+    OnConflict::columns([group_member::Column::GroupId, group_member::Column::MemberId])
+        .update_columns([
+            group_member::Column::ValidFromUs,
+            group_member::Column::ExpiresAtUs,
+            group_member::Column::Created,
+        ])
+        .to_owned()
+}
+
+/// What [`put`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// Not in effect before (absent, expired, or due later with another window).
+    Added,
+    /// In effect before, with another window.
+    Changed,
+    /// Already so.
+    Unchanged,
+}
+
+/// Makes `member` a member of `group_id` with exactly `window` (a PUT: no window means for
+/// good). Callers hold the group's row lock.
+pub(crate) async fn put(
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    member: (Uuid, MemberType),
+    window: Window,
+    now: i64,
+) -> Result<Put, StoreError> {
+    if member.0 == group_id {
+        return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
+    }
+    let cur = group_member::Entity::find_by_id((group_id, member.0)).one(db).await?;
+    let in_effect_before = cur
+        .as_ref()
+        .is_some_and(|r| r.valid_from_us.is_none_or(|t| t <= now) && r.expires_at_us.is_none_or(|t| t > now));
+    let same = cur
+        .as_ref()
+        .is_some_and(|r| r.valid_from_us == window.valid_from_us && r.expires_at_us == window.expires_at_us);
+    if same && (in_effect_before || window.expires_at_us.is_some_and(|t| t > now)) {
+        return Ok(Put::Unchanged);
+    }
+    let row = group_member::ActiveModel {
+        group_id: Set(group_id),
+        member_id: Set(member.0),
+        member_type: Set(member.1.as_str().to_owned()),
+        created: Set(super::resource_time()),
+        valid_from_us: Set(window.valid_from_us),
+        expires_at_us: Set(window.expires_at_us),
+    };
+    group_member::Entity::insert(row)
+        .on_conflict(replace_window())
+        .exec_without_returning(db)
+        .await?;
+    Ok(if in_effect_before { Put::Changed } else { Put::Added })
+}
+
+/// Removes the given members (in effect or due later), the deletes joining `batch` (run by
+/// the caller); absent and expired ones are not an error (expired rows are left to the
+/// sweeper, which audits them as `member.expire`). Returns the ids that will be removed.
 pub(crate) async fn remove_in(
     batch: &mut Batch,
     db: &impl ConnectionTrait,
     group_id: Uuid,
     ids: &[Uuid],
+    now: i64,
 ) -> Result<Vec<Uuid>, DbErr> {
-    let present = existing(db, group_id, ids).await?;
+    let present = existing(db, group_id, ids, not_expired(now)).await?;
     let gone: Vec<Uuid> = ids.iter().copied().filter(|id| present.contains(id)).collect();
     for chunk in gone.chunks(CHUNK) {
         batch.push(
             db,
             &group_member::Entity::delete_many()
                 .filter(group_member::COLUMN.group_id.eq(group_id))
-                .filter(group_member::Column::MemberId.is_in(chunk.to_vec())),
+                .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
+                .filter(not_expired(now)),
         );
     }
     Ok(gone)
 }
 
-/// Removes every member; returns their ids.
-pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+/// Removes every member (in effect or due later; expired rows are the sweeper's); returns
+/// their ids.
+pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
     let ids: Vec<Uuid> = group_member::Entity::find()
         .select_only()
         .column(group_member::Column::MemberId)
         .filter(group_member::COLUMN.group_id.eq(group_id))
+        .filter(not_expired(now))
         .into_tuple()
         .all(db)
         .await?;
     group_member::Entity::delete_many()
         .filter(group_member::COLUMN.group_id.eq(group_id))
+        .filter(not_expired(now))
         .exec(db)
         .await?;
     Ok(ids)
@@ -203,16 +345,19 @@ pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid
     Ok(parents)
 }
 
-/// All members of a group with their display names, in one set-based query.
-pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<MemberRow>, StoreError> {
-    let sql = r#"SELECT gm.member_id AS member_id, gm.member_type AS member_type,
-                        COALESCE(u.display_name, u.user_name, g.display_name) AS display
-                 FROM group_members gm
-                 LEFT JOIN users u ON u.id = gm.member_id
-                 LEFT JOIN "groups" g ON g.id = gm.member_id
-                 WHERE gm.group_id = $1
-                 ORDER BY gm.member_id"#;
-    let stmt = Statement::from_sql_and_values(backend(db), sql, [group_id.into()]);
+/// All members of a group in effect at `now`, with their display names, in one set-based query.
+pub async fn list(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<MemberRow>, StoreError> {
+    let sql = format!(
+        r#"SELECT gm.member_id AS member_id, gm.member_type AS member_type,
+                  COALESCE(u.display_name, u.user_name, g.display_name) AS display
+           FROM group_members gm
+           LEFT JOIN users u ON u.id = gm.member_id
+           LEFT JOIN "groups" g ON g.id = gm.member_id
+           WHERE gm.group_id = $1 AND {}
+           ORDER BY gm.member_id"#,
+        in_effect_sql("gm", "$2")
+    );
+    let stmt = Statement::from_sql_and_values(backend(db), sql, [group_id.into(), now.into()]);
     Ok(MemberRow::find_by_statement(stmt).all(db).await?)
 }
 
@@ -221,13 +366,19 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid) -> Result<Vec<Membe
 /// recursion stop on cycles; the anchor rows carry `direct = 1`. (A correlated `EXISTS` for
 /// `direct` was planned by PostgreSQL as a hash of the whole membership table on every call:
 /// 60 ms at 20,000 memberships.)
-pub(super) fn ancestors(params: &str) -> String {
+///
+/// Only memberships in effect at `now` (a placeholder giving microseconds) count.
+pub(super) fn ancestors(params: &str, now: &str) -> String {
     format!(
         r#"anc(member, id, direct) AS (
-               SELECT member_id, group_id, 1 FROM group_members WHERE member_id IN ({params})
+               SELECT gm0.member_id, gm0.group_id, 1 FROM group_members gm0
+                WHERE gm0.member_id IN ({params}) AND {live0}
                UNION
                SELECT anc.member, gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
-           )"#
+                WHERE {live}
+           )"#,
+        live0 = in_effect_sql("gm0", now),
+        live = in_effect_sql("gm", now),
     )
 }
 
@@ -236,6 +387,7 @@ pub(super) fn ancestors(params: &str) -> String {
 pub async fn groups_of(
     db: &impl ConnectionTrait,
     member_ids: &[Uuid],
+    now: i64,
 ) -> Result<HashMap<Uuid, Vec<GroupOf>>, StoreError> {
     let mut out: HashMap<Uuid, Vec<GroupOf>> = HashMap::new();
     for chunk in member_ids.chunks(CHUNK) {
@@ -250,9 +402,9 @@ pub async fn groups_of(
                FROM anc JOIN "groups" g ON g.id = anc.id
                GROUP BY anc.member, g.id, g.display_name, g.display_name_ci
                ORDER BY g.display_name_ci, g.id"#,
-            ancestors(&params)
+            ancestors(&params, &format!("${}", chunk.len() + 1))
         );
-        let values = chunk.iter().map(|id| (*id).into());
+        let values = chunk.iter().map(|id| (*id).into()).chain([now.into()]);
         let stmt = Statement::from_sql_and_values(backend(db), sql, values);
         for row in GroupOfRow::find_by_statement(stmt).all(db).await? {
             out.entry(row.member).or_default().push(GroupOf {
@@ -271,8 +423,9 @@ pub async fn groups_of(
 pub async fn with_groups(
     db: &impl ConnectionTrait,
     select: sea_orm::Select<user::Entity>,
+    now: i64,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
-    Ok(with_groups_and(db, select, &[])
+    Ok(with_groups_and(db, select, &[], now)
         .await?
         .into_iter()
         .map(|(u, g, _)| (u, g))
@@ -280,11 +433,12 @@ pub async fn with_groups(
 }
 
 /// [`with_groups`], plus text-valued SQL expressions over `"users"` computed in the same
-/// statement, returned in the order given.
+/// statement, returned in the order given; in them [`NOW`] stands for `now`.
 pub async fn with_groups_and(
     db: &impl ConnectionTrait,
     select: sea_orm::Select<user::Entity>,
     extra: &[String],
+    now: i64,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>, Vec<Option<String>>)>, DbErr> {
     let backend = backend(db);
     let (id, agg) = match backend {
@@ -302,12 +456,12 @@ pub async fn with_groups_and(
         r#"(WITH RECURSIVE {}
            SELECT {agg}
            FROM (SELECT id, MAX(direct) AS direct FROM anc GROUP BY id) a JOIN "groups" g ON g.id = a.id)"#,
-        ancestors(r#""users"."id""#),
+        ancestors(r#""users"."id""#, NOW),
         agg = agg.replace("{id}", id)
     );
-    let mut select = select.expr_as(Expr::cust(sql), "groups_json");
+    let mut select = select.expr_as(with_now(&sql, now, backend), "groups_json");
     for (i, e) in extra.iter().enumerate() {
-        select = select.expr_as(Expr::cust(e.clone()), format!("extra_{i}"));
+        select = select.expr_as(with_now(e, now, backend), format!("extra_{i}"));
     }
     let rows = db.query_all_raw(select.build(backend)).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -349,6 +503,7 @@ struct GroupOfRow {
 pub async fn list_many(
     db: &impl ConnectionTrait,
     group_ids: &[Uuid],
+    now: i64,
 ) -> Result<HashMap<Uuid, Vec<MemberRow>>, StoreError> {
     let mut out: HashMap<Uuid, Vec<MemberRow>> = HashMap::new();
     for chunk in group_ids.chunks(CHUNK) {
@@ -362,10 +517,11 @@ pub async fn list_many(
                FROM group_members gm
                LEFT JOIN users u ON u.id = gm.member_id
                LEFT JOIN "groups" g ON g.id = gm.member_id
-               WHERE gm.group_id IN ({params})
-               ORDER BY gm.group_id, gm.member_id"#
+               WHERE gm.group_id IN ({params}) AND {live}
+               ORDER BY gm.group_id, gm.member_id"#,
+            live = in_effect_sql("gm", &format!("${}", chunk.len() + 1)),
         );
-        let values = chunk.iter().map(|id| (*id).into());
+        let values = chunk.iter().map(|id| (*id).into()).chain([now.into()]);
         let stmt = Statement::from_sql_and_values(backend(db), sql, values);
         for row in MemberOfRow::find_by_statement(stmt).all(db).await? {
             out.entry(row.group_id).or_default().push(MemberRow {
@@ -384,6 +540,19 @@ struct MemberOfRow {
     member_id: Uuid,
     member_type: String,
     display: Option<String>,
+}
+
+/// Stands for the current time (microseconds) in SQL given to [`with_groups_and`].
+pub(super) const NOW: &str = "{now}";
+
+/// A custom query-builder expression with each [`NOW`] bound to `now`. (The builder's
+/// placeholders differ: SQLite takes one `?` per value, PostgreSQL numbers them.)
+fn with_now(sql: &str, now: i64, backend: DbBackend) -> Expr {
+    match (sql.matches(NOW).count(), backend) {
+        (0, _) => Expr::cust(sql.to_owned()),
+        (n, DbBackend::Sqlite) => Expr::cust_with_values(sql.replace(NOW, "?"), vec![now; n]),
+        (_, _) => Expr::cust_with_values(sql.replace(NOW, "$1"), [now]),
+    }
 }
 
 fn backend(db: &impl ConnectionTrait) -> DbBackend {

@@ -2,6 +2,7 @@
 pub mod audit;
 mod authority;
 mod commit;
+mod expiry;
 pub mod groups;
 mod held_cache;
 pub mod limits;
@@ -90,6 +91,8 @@ pub struct Store {
     committer: Option<commit::Committer>,
     /// The longest an access token lives: how long a revoked token family stays listed.
     access_ttl: chrono::Duration,
+    /// Decides which memberships are in effect ([`crate::clock`]).
+    clock: crate::clock::Clock,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it ends.
@@ -125,7 +128,23 @@ impl Store {
             writer,
             committer,
             access_ttl: chrono::Duration::days(1),
+            clock: Default::default(),
         }
+    }
+
+    /// Uses `clock` for membership times (tests inject a manual one).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
+    }
+
+    /// Now, in the microseconds membership times are stored in.
+    pub(crate) fn now_us(&self) -> i64 {
+        self.clock.now_us()
     }
 
     /// Sets the access-token lifetime (revocations are kept that long).

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     Store, StoreError,
     audit::{self, Actor, Event},
+    members,
 };
 
 pub struct Roles<'a> {
@@ -310,24 +311,28 @@ impl Roles<'_> {
     /// under) each group it is granted to, with that group. `(user id, userName, granting
     /// group id and name or None for direct)`, sorted by userName.
     pub async fn holders(&self, role: Uuid) -> Result<Vec<(Uuid, String, Option<(Uuid, String)>)>, StoreError> {
-        let sql = r#"
+        let sql = format!(
+            r#"
             WITH RECURSIVE sub(root, id) AS (
                 SELECT group_id, group_id FROM group_roles WHERE role_id = $1
                 UNION
                 SELECT sub.root, gm.member_id FROM group_members gm JOIN sub ON gm.group_id = sub.id
-                 WHERE gm.member_type = 'Group'
+                 WHERE gm.member_type = 'Group' AND {live}
             )
             SELECT DISTINCT u.id AS user_id, u.user_name, sub.root AS group_id, g.display_name
               FROM sub
-              JOIN group_members gm ON gm.group_id = sub.id AND gm.member_type = 'User'
+              JOIN group_members gm ON gm.group_id = sub.id AND gm.member_type = 'User' AND {live}
               JOIN users u ON u.id = gm.member_id
               JOIN "groups" g ON g.id = sub.root
             UNION
             SELECT u.id, u.user_name, NULL, NULL
               FROM user_roles ur JOIN users u ON u.id = ur.user_id
              WHERE ur.role_id = $1
-            ORDER BY 2, 4"#;
-        let rows = self.store.db().query_all_raw(self.stmt(sql, vec![role.into()])).await?;
+            ORDER BY 2, 4"#,
+            live = members::in_effect_sql("gm", "$2"),
+        );
+        let values = vec![role.into(), self.store.now_us().into()];
+        let rows = self.store.db().query_all_raw(self.stmt(&sql, values)).await?;
         rows.iter()
             .map(|r| {
                 let group: Option<Uuid> = r.try_get("", "group_id")?;
@@ -344,10 +349,15 @@ impl Roles<'_> {
         }
         let placeholders: Vec<String> = (1..=nodes.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT group_id, member_id FROM group_members WHERE member_id IN ({})",
-            placeholders.join(", ")
+            "SELECT group_id, member_id FROM group_members gm WHERE member_id IN ({}) AND {}",
+            placeholders.join(", "),
+            members::in_effect_sql("gm", &format!("${}", nodes.len() + 1)),
         );
-        let values: Vec<DbValue> = nodes.iter().map(|n| (*n).into()).collect();
+        let values: Vec<DbValue> = nodes
+            .iter()
+            .map(|n| (*n).into())
+            .chain([self.store.now_us().into()])
+            .collect();
         let rows = self.store.db().query_all_raw(self.stmt(&sql, values)).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("", "group_id")?, r.try_get("", "member_id")?)))

@@ -2,8 +2,8 @@
 use chrono::Utc;
 use entity::{group, user, user_email};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QuerySelect, sea_query::Expr,
 };
 use std::sync::Arc;
 
@@ -157,7 +157,7 @@ impl Users<'_> {
         row.doc = Set(data.doc);
         let new_password = matches!(password, Password::Set(_));
         if new_password {
-            super::authority::setting_password(&*tx, actor, id).await?;
+            super::authority::setting_password(&*tx, actor, id, self.store.now_us()).await?;
         }
         if let Password::Set(hash) = password {
             row.password_hash = Set(Some(hash));
@@ -237,9 +237,10 @@ impl Users<'_> {
         p: ListParams,
     ) -> Result<Page<(user::Model, Vec<members::GroupOf>)>, StoreError> {
         let db = self.store.db();
+        let now = self.store.now_us();
         if self.store.backend() == sea_orm::DbBackend::Sqlite {
             return super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| {
-                members::with_groups(db, q).await
+                members::with_groups(db, q, now).await
             })
             .await;
         }
@@ -276,23 +277,26 @@ impl Users<'_> {
 
     /// The user and its groups (as [`Users::groups_of`]), in one query.
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
-        members::with_groups(self.store.db(), user::Entity::find_by_id(id))
+        members::with_groups(self.store.db(), user::Entity::find_by_id(id), self.store.now_us())
             .await?
             .pop()
             .ok_or(StoreError::NotFound("user"))
     }
 
     /// What the token path needs of a user, in one statement (each statement is a round trip
-    /// to the database thread): the row, its groups (as [`Users::groups_of`]), its primary
-    /// email and, with `with_roles`, the roles it holds — directly and through every group,
-    /// nested or not — and their permissions. The holdings come from this process's cache when
-    /// the statement finds the access epoch where it was when they were computed
-    /// ([`super::held_cache`]); otherwise the statement computes them too (a stale entry costs
-    /// a second statement). `None` when there is no such user.
+    /// to the database thread): the row, its groups in effect now (as [`Users::groups_of`]),
+    /// its primary email, when its memberships next change on their own (an expiry, or a
+    /// membership due to start) and, with `with_roles`, the roles it holds — directly and
+    /// through every group, nested or not — and their permissions. The holdings come from this
+    /// process's cache when the statement finds the access epoch where it was when they were
+    /// computed and no membership has started or ended since ([`super::held_cache`]);
+    /// otherwise the statement computes them too (a stale entry costs a second statement).
+    /// `None` when there is no such user.
     pub async fn for_tokens(&self, id: Uuid, with_roles: bool) -> Result<Option<TokenSubject>, StoreError> {
-        let cached = if with_roles { self.store.held.get(id) } else { None };
+        let now = self.store.now_us();
+        let cached = if with_roles { self.store.held.get(id, now) } else { None };
         let compute = with_roles && cached.is_none();
-        let Some(mut row) = self.subject_row(id, compute).await? else {
+        let Some(mut row) = self.subject_row(id, compute, now).await? else {
             return Ok(None);
         };
         if !with_roles {
@@ -303,28 +307,33 @@ impl Users<'_> {
                 row.subject.held = Some(held);
                 return Ok(Some(row.subject));
             }
-            let Some(fresh) = self.subject_row(id, true).await? else {
+            let Some(fresh) = self.subject_row(id, true, now).await? else {
                 return Ok(None);
             };
             row = fresh;
         }
         if let Some(held) = &row.subject.held {
-            self.store.held.put(id, row.epoch, held.clone());
+            let until = row.subject.changes_at.map(|t| t.timestamp_micros());
+            self.store.held.put(id, row.epoch, until, held.clone());
         }
         Ok(Some(row.subject))
     }
 
-    /// One statement: the user, groups, primary email, access epoch and, with `roles`, the
-    /// holdings computed in the same snapshot as the epoch.
-    async fn subject_row(&self, id: Uuid, roles: bool) -> Result<Option<SubjectRow>, StoreError> {
+    /// One statement: the user, groups, primary email, access epoch, next membership change
+    /// and, with `roles`, the holdings computed in the same snapshot as the epoch.
+    async fn subject_row(&self, id: Uuid, roles: bool, now: i64) -> Result<Option<SubjectRow>, StoreError> {
         let email = r#"(SELECT e.value FROM user_emails e WHERE e.user_id = "users"."id"
                          ORDER BY e."primary" DESC, e.position LIMIT 1)"#;
-        let mut extra = vec![email.to_owned(), held_cache::EPOCH_SQL.to_owned()];
+        let mut extra = vec![
+            email.to_owned(),
+            held_cache::EPOCH_SQL.to_owned(),
+            next_change(self.store.backend()),
+        ];
         if roles {
             extra.push(roles_held(self.store.backend()));
         }
         let Some((user, groups, mut values)) =
-            members::with_groups_and(self.store.db(), user::Entity::find_by_id(id), &extra)
+            members::with_groups_and(self.store.db(), user::Entity::find_by_id(id), &extra, now)
                 .await?
                 .pop()
         else {
@@ -333,9 +342,12 @@ impl Users<'_> {
         let mut take = |i: usize| values.get_mut(i).and_then(Option::take);
         let email = take(0);
         let epoch = take(1).unwrap_or_default();
+        let changes_at = take(2)
+            .and_then(|t| t.parse::<i64>().ok())
+            .and_then(chrono::DateTime::from_timestamp_micros);
         let held = if roles {
             let (roles, permissions): (Vec<String>, Vec<String>) =
-                serde_json::from_str(take(2).as_deref().unwrap_or("[[],[]]"))
+                serde_json::from_str(take(3).as_deref().unwrap_or("[[],[]]"))
                     .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
             Some(Arc::new(Held::new(roles, permissions)))
         } else {
@@ -346,10 +358,29 @@ impl Users<'_> {
                 user,
                 groups,
                 email,
+                changes_at,
                 held,
             },
             epoch,
         }))
+    }
+
+    /// The ends of the user's direct memberships in effect now that have one, by group.
+    pub async fn direct_ends(
+        &self,
+        id: Uuid,
+    ) -> Result<std::collections::HashMap<Uuid, chrono::DateTime<Utc>>, StoreError> {
+        use entity::group_member;
+        let rows = group_member::Entity::find()
+            .filter(group_member::COLUMN.member_id.eq(id))
+            .filter(group_member::Column::ExpiresAtUs.is_not_null())
+            .filter(members::in_effect(self.store.now_us()))
+            .all(self.store.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((r.group_id, chrono::DateTime::from_timestamp_micros(r.expires_at_us?)?)))
+            .collect())
     }
 
     /// The user's groups, direct and inherited through nested groups (cycle-safe).
@@ -357,7 +388,7 @@ impl Users<'_> {
         &self,
         ids: &[Uuid],
     ) -> Result<std::collections::HashMap<Uuid, Vec<members::GroupOf>>, StoreError> {
-        members::groups_of(self.store.db(), ids).await
+        members::groups_of(self.store.db(), ids, self.store.now_us()).await
     }
 }
 
@@ -366,6 +397,9 @@ pub struct TokenSubject {
     pub user: user::Model,
     pub groups: Vec<members::GroupOf>,
     pub email: Option<String>,
+    /// When the user's memberships next start or end on their own: what the tokens say may
+    /// change then, so tokens issued now must not outlive it.
+    pub changes_at: Option<chrono::DateTime<Utc>>,
     /// Effective roles and permissions, when asked for.
     pub held: Option<Arc<Held>>,
 }
@@ -374,6 +408,28 @@ struct SubjectRow {
     subject: TokenSubject,
     /// The access epoch the statement read ([`super::held_cache`]).
     epoch: String,
+}
+
+/// A correlated subquery over `"users"`: the earliest instant after now at which one of the
+/// user's memberships — or one of the memberships of the groups it is in — starts or ends,
+/// as text (microseconds), NULL if none. Read through the partial index of time-bound
+/// memberships, so it costs next to nothing while there are none.
+fn next_change(backend: sea_orm::DbBackend) -> String {
+    let text = match backend {
+        sea_orm::DbBackend::Sqlite => "CAST({} AS TEXT)",
+        _ => "({})::text",
+    };
+    let min = format!(
+        r#"(WITH RECURSIVE {anc}
+            SELECT MIN(CASE WHEN t.valid_from_us > {now} THEN t.valid_from_us ELSE t.expires_at_us END)
+            FROM group_members t
+            WHERE (t.member_id = "users"."id" OR t.member_id IN (SELECT id FROM anc))
+              AND (t.valid_from_us IS NOT NULL OR t.expires_at_us IS NOT NULL)
+              AND (t.valid_from_us > {now} OR t.expires_at_us > {now}))"#,
+        anc = members::ancestors(r#""users"."id""#, members::NOW),
+        now = members::NOW,
+    );
+    text.replace("{}", &min)
 }
 
 /// A correlated subquery over `"users"`: `[[role names], [permissions]]` as JSON text. `h`
@@ -403,7 +459,7 @@ fn roles_held(backend: sea_orm::DbBackend) -> String {
                                UNION
                                SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))
             SELECT {pair})"#,
-        anc = members::ancestors(r#""users"."id""#),
+        anc = members::ancestors(r#""users"."id""#, members::NOW),
         pair = pair.replace("{r}", &roles).replace("{p}", &perms),
     )
 }

@@ -5,6 +5,7 @@ mod code_flow;
 mod deprovision;
 mod dpop;
 mod errors;
+mod expiry;
 mod keys_at_rest;
 mod par;
 mod roles;

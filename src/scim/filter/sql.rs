@@ -45,6 +45,9 @@ impl Resource {
 pub struct Compiler {
     pub resource: Resource,
     pub backend: DbBackend,
+    /// The server's clock, microseconds: `members` and `groups` filters see only the
+    /// memberships in effect then.
+    pub now: i64,
 }
 
 /// A JSON location: the keys from the document root, e.g. `["name", "middleName"]`.
@@ -472,6 +475,19 @@ impl Multi {
             }
             Multi::Json { .. } => unreachable!("handled above"),
         };
+        if matches!(self, Multi::Members | Multi::Groups) {
+            let at = |column| Expr::col((group_member::Entity, column));
+            q.and_where(
+                at(group_member::Column::ValidFromUs)
+                    .is_null()
+                    .or(at(group_member::Column::ValidFromUs).lte(c.now))
+                    .and(
+                        at(group_member::Column::ExpiresAtUs)
+                            .is_null()
+                            .or(at(group_member::Column::ExpiresAtUs).gt(c.now)),
+                    ),
+            );
+        }
         if let Some(f) = inner {
             q.and_where(self.element(c, f)?);
         }
@@ -530,6 +546,7 @@ mod tests {
         let c = Compiler {
             resource: Resource::User,
             backend,
+            now: 0,
         };
         user::Entity::find().filter(to_condition(&f, c).unwrap()).build(backend)
     }
@@ -590,6 +607,7 @@ mod tests {
                 Compiler {
                     resource: Resource::User,
                     backend: DbBackend::Sqlite,
+                    now: 0,
                 },
             )
             .unwrap_err();

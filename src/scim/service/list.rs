@@ -31,6 +31,7 @@ pub(crate) async fn page(
     let c = Compiler {
         resource: r,
         backend: state.store.backend(),
+        now: state.store.now_us(),
     };
     let filter = match &lq.filter {
         Some(f) => sql::to_condition(f, c)?,
