@@ -103,6 +103,13 @@ for gi, g in enumerate(groups[50:100]):
         admin_call("PUT", f"/groups/{g}/roles/app.g{gi}.r{k}")
 oidc_user("oidc.user", groups[:50])
 oidc_user("oidc.distinct", groups[50:100])
+# oidc.expiring: the groups of oidc.user, each membership ending in 30 days (time-bound
+# memberships exist from here on, so every token request walks for the next membership change).
+import datetime
+oidc_user("oidc.expiring", [])
+ends = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)).isoformat()
+for g in groups[:50]:
+    admin_call("PUT", f"/groups/{g}/users/oidc.expiring", {"expires_at": ends})
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -152,7 +159,8 @@ def refresh_tokens(user, scope, n):
 
 os.makedirs(out, exist_ok=True)
 for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
-                          ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles")]:
+                          ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles"),
+                          ("refresh_roles_expiring.txt", "oidc.expiring", SCOPE + " roles")]:
     with open(f"{out}/{file}", "w") as f:
         f.write("\n".join(refresh_tokens(user, scope, 128)) + "\n")
 with open(f"{out}/client.txt", "w") as f:

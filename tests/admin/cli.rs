@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::common::{TestApp, json_of, spawn_app};
 use crate::oidc::{browser, query_param};
 
+#[derive(Debug)]
 struct Run {
     code: i32,
     stdout: String,
@@ -230,4 +231,39 @@ async fn failures_have_exit_codes_and_messages_a_script_can_rely_on() {
     assert_eq!(r.code, 6, "unreachable: {}", r.stderr);
     let r = cli(&app, &["role", "grant", "editor"]).await;
     assert_eq!(r.code, 2, "usage: one of --group/--user is required");
+}
+
+#[tokio::test]
+async fn group_add_user_with_expires_makes_a_time_bound_membership() {
+    let app = spawn_app().await;
+    app.create_group("contractors", &[]).await;
+    app.create_user("alice").await;
+    let end = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let r = cli(&app, &["group", "add-user", "contractors", "alice", "--expires", &end]).await;
+    ok(&r);
+    assert!(r.stdout.contains(&format!("until {end}")), "{}", r.stdout);
+    let r = cli(&app, &["group", "members", "contractors"]).await;
+    ok(&r);
+    let line = r.stdout.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with("alice\t") && line.ends_with(&format!("expires {end}")),
+        "{line}"
+    );
+    // An end in the past is refused as made (exit 5), and changes nothing.
+    let r = cli(
+        &app,
+        &[
+            "group",
+            "add-user",
+            "contractors",
+            "alice",
+            "--expires",
+            "2001-01-01T00:00:00Z",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 5, "{r:?}");
+    let r = cli(&app, &["group", "members", "contractors", "--output", "json"]).await;
+    ok(&r);
+    assert_eq!(r.json()[0]["expires_at"], json!(end));
 }
