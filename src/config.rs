@@ -145,6 +145,15 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_EXPIRY_SWEEP_SECONDS", default_value_t = 10)]
     pub expiry_sweep_seconds: u64,
 
+    /// Record when each user last got a token from each application ("last accessed").
+    #[arg(long, env = "SCIMITAR_RECORD_ACCESS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub record_access: bool,
+
+    /// How often "last accessed" notes are written to the database (the figures lag by up to
+    /// this much; a crash loses at most this much of them).
+    #[arg(long, env = "SCIMITAR_ACCESS_FLUSH_SECONDS", default_value_t = 5)]
+    pub access_flush_seconds: u64,
+
     /// Install SIGINT/SIGTERM handlers for graceful shutdown (off in tests).
     #[arg(skip = true)]
     pub handle_signals: bool,
@@ -208,6 +217,8 @@ impl Config {
             metrics: true,
             metrics_public: false,
             expiry_sweep_seconds: 10,
+            record_access: true,
+            access_flush_seconds: 5,
             handle_signals: true,
             clock: Default::default(),
         }

@@ -90,6 +90,20 @@ impl Application {
                 }
             }
         });
+        // "Last accessed" notes, written in batches (token issuance only notes them in memory).
+        if config.record_access {
+            let store = state.store.clone();
+            let every = std::time::Duration::from_secs(config.access_flush_seconds.max(1));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = store.flush_access().await {
+                        tracing::warn!(error = %e, "writing last-accessed times failed");
+                    }
+                }
+            });
+        }
         // Histogram samples are drained on every scrape; this bounds memory when nobody scrapes.
         let metrics = state.metrics.clone();
         tokio::spawn(async move {

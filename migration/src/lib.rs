@@ -20,6 +20,7 @@ mod m20261130_000015_roles;
 mod m20261130_000016_client_permissions;
 mod m20261201_000017_access_epoch;
 mod m20261201_000018_membership_windows;
+mod m20261201_000019_client_access;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_client_permissions::Migration),
             Box::new(m20261201_000017_access_epoch::Migration),
             Box::new(m20261201_000018_membership_windows::Migration),
+            Box::new(m20261201_000019_client_access::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Every route needs a bearer token (checked here) holding the permission the route names
 //! (checked by its handler's `authz::Allowed` argument). Only `/api/v1/openapi.json` is public.
+pub mod access;
 pub mod audit;
 pub mod authz;
 pub mod clients;
@@ -37,6 +38,7 @@ pub fn configure(max_body: usize) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let api = scope::scope("/api/v1")
             .configure(membership::configure)
+            .configure(access::configure)
             .configure(directory::configure)
             .configure(users::configure)
             .configure(tokens::configure)

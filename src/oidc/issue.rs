@@ -93,6 +93,9 @@ pub async fn issue(
                 Some(a) => claims::access_token_roles(a, &subject::permissions_policy(state, client)),
                 None => serde_json::Map::new(),
             };
+            if state.config.record_access {
+                state.store.note_access(*user_id, &client.client_id);
+            }
             (user_id.to_string(), Some(*user_id), Some(*family), roles)
         }
         Grantee::Client => (client.client_id.clone(), None, None, serde_json::Map::new()),

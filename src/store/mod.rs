@@ -1,4 +1,5 @@
 //! All database access. Handlers call these functions; nothing else touches `entity`.
+pub mod access_log;
 pub mod audit;
 mod authority;
 mod commit;
@@ -93,6 +94,8 @@ pub struct Store {
     access_ttl: chrono::Duration,
     /// Decides which memberships are in effect ([`crate::clock`]).
     clock: crate::clock::Clock,
+    /// "Last accessed" notes waiting to be written ([`access_log`]).
+    access_log: Arc<access_log::AccessLog>,
 }
 
 /// A write transaction, holding this process's SQLite writer turn until it ends.
@@ -129,6 +132,7 @@ impl Store {
             committer,
             access_ttl: chrono::Duration::days(1),
             clock: Default::default(),
+            access_log: Default::default(),
         }
     }
 

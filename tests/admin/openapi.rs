@@ -13,6 +13,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/v1/groups/{group}/users"),
     ("get", "/api/v1/groups/{group}/users"),
     ("get", "/api/v1/users/{user}/groups"),
+    ("get", "/api/v1/groups/{group}/access"),
+    ("get", "/api/v1/users/{user}/access"),
     ("get", "/api/v1/groups"),
     ("get", "/api/v1/groups/{group}"),
     ("get", "/api/v1/users"),

@@ -7,6 +7,7 @@ mod dpop;
 mod errors;
 mod expiry;
 mod keys_at_rest;
+mod last_access;
 mod par;
 mod roles;
 mod throttle;
