@@ -24,6 +24,10 @@ pub enum MemberOp {
     Add(Vec<Uuid>),
     Remove(Vec<Uuid>),
     RemoveAll,
+    /// Sets the member list to exactly these (SCIM PUT, PATCH `replace members`): members who
+    /// stay keep their memberships — and their windows — untouched; only the difference is
+    /// written and audited.
+    Replace(Vec<Uuid>),
     /// Makes one member a member with exactly this window (the admin API's PUT).
     Put(Uuid, members::Window),
 }
@@ -133,6 +137,24 @@ impl Groups<'_> {
                     "member.remove",
                     members::remove_all(&*tx, id, now).await.map_err(StoreError::from)?,
                 ),
+                MemberOp::Replace(ids) => {
+                    let resolved = members::resolve(&*tx, &ids).await?;
+                    let keep: std::collections::HashSet<Uuid> = resolved.iter().map(|(m, _)| *m).collect();
+                    let gone: Vec<Uuid> = members::current(&*tx, id, now)
+                        .await
+                        .map_err(StoreError::from)?
+                        .into_iter()
+                        .filter(|m| !keep.contains(m))
+                        .collect();
+                    let removed = members::remove_in(&mut batch, &*tx, id, &gone, now)
+                        .await
+                        .map_err(StoreError::from)?;
+                    let added = members::add_in(&mut batch, &*tx, id, &resolved, now).await?;
+                    added_any |= !added.is_empty();
+                    events.extend(removed.into_iter().map(|m| Event::member("member.remove", id, m)));
+                    events.extend(added.into_iter().map(|m| Event::member("member.add", id, m)));
+                    continue;
+                }
                 MemberOp::Put(member, window) => {
                     let resolved = members::resolve(&*tx, &[member]).await?;
                     let action = match members::put(&*tx, id, resolved[0], window, now).await? {

@@ -308,6 +308,18 @@ pub(crate) async fn remove_in(
     Ok(gone)
 }
 
+/// The ids of every member in effect or due later (expired rows are the sweeper's).
+pub(crate) async fn current(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
+    group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::MemberId)
+        .filter(group_member::COLUMN.group_id.eq(group_id))
+        .filter(not_expired(now))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Removes every member (in effect or due later; expired rows are the sweeper's); returns
 /// their ids.
 pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {

@@ -302,3 +302,52 @@ async fn two_servers_sweeping_together_audit_each_expiry_once() {
     members.dedup();
     assert_eq!(members.len(), 40, "each expiry once");
 }
+
+/// Okta's group push re-sends the whole member list with PUT; Entra may `replace` members by
+/// PATCH. Members who stay keep their windows: a push must not make a contractor permanent.
+#[tokio::test]
+async fn a_scim_replace_of_the_member_list_keeps_the_windows_of_members_who_stay() {
+    let (app, clock) = app_with_clock().await;
+    let alice = app.create_user("alice").await;
+    let bob = app.create_user("bob").await;
+    let carol = app.create_user("carol").await;
+    let group = app.create_group("contractors", &[&bob]).await;
+    let end = clock.now() + Duration::days(7);
+    let window = json!({"expires_at": rfc3339(end)});
+    assert_eq!(
+        app.admin("PUT", "/groups/contractors/users/alice", Some(window))
+            .await
+            .status(),
+        204
+    );
+    let adds_before = audit(&app, "member.add").await.len();
+
+    let put = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "contractors",
+                     "members": [{"value": alice}, {"value": carol}]});
+    assert_eq!(app.put(&format!("/Groups/{group}"), put).await.status(), 200);
+    let replace =
+        patch_ops(json!([{"op": "replace", "path": "members", "value": [{"value": alice}, {"value": carol}]}]));
+    assert!(
+        app.patch(&format!("/Groups/{group}"), replace)
+            .await
+            .status()
+            .is_success()
+    );
+
+    let members = json_of(app.admin("GET", "/groups/contractors/users", None).await).await;
+    let alice_row = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == alice.as_str())
+        .unwrap();
+    assert!(alice_row["expires_at"].is_string(), "alice keeps her end: {members}");
+    assert_eq!(names(&members["items"], "user_name"), ["alice", "carol"]);
+    // Only the difference was written: bob out, carol in.
+    assert_eq!(audit(&app, "member.add").await.len(), adds_before + 1);
+    let removed = audit(&app, "member.remove").await;
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["member_id"], bob.as_str());
+    clock.set(end);
+    assert_eq!(app.member_ids(&group).await, vec![carol]);
+}

@@ -718,7 +718,7 @@ mod tests {
             (json!([{"op": "remove", "path": "members"}]), vec![MemberOp::RemoveAll]),
             (
                 json!([{"op": "replace", "path": "members", "value": [{"value": A}]}]),
-                vec![MemberOp::RemoveAll, MemberOp::Add(vec![a])],
+                vec![MemberOp::Replace(vec![a])],
             ),
             (
                 json!([{"op": "remove", "path": "members[value eq \"not-a-uuid\"]"}]),

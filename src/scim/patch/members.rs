@@ -49,9 +49,7 @@ impl Ctx {
         match (kind, &path.filter) {
             (OpKind::Add, None) => self.members.push(MemberOp::Add(from_value(value)?)),
             (OpKind::Replace, None) => {
-                let ids = from_value(value)?;
-                self.members.push(MemberOp::RemoveAll);
-                self.members.push(MemberOp::Add(ids));
+                self.members.push(MemberOp::Replace(from_value(value)?));
             }
             (OpKind::Remove, None) => match value {
                 // Entra's legacy form: `{"op":"Remove","path":"members","value":[{"value":"id"}]}`.

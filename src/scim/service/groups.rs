@@ -64,7 +64,7 @@ pub async fn replace(
 ) -> Result<group::Model, ScimError> {
     let (data, members) = group_data(normalize(body, true)?)?;
     let ops = match members {
-        Some(ids) => vec![MemberOp::RemoveAll, MemberOp::Add(ids)],
+        Some(ids) => vec![MemberOp::Replace(ids)],
         None => vec![],
     };
     state
