@@ -68,40 +68,23 @@ impl Application {
         // Ended rate-limit windows are deleted once a minute (every replica may do it: the
         // statement is idempotent).
         let store = state.store.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                if let Err(e) = store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await {
-                    tracing::warn!(error = %e, "pruning rate-limit windows failed");
-                }
-            }
+        every(60, "pruning rate-limit windows", move || {
+            let store = store.clone();
+            async move { store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await }
         });
         // Expired memberships: deleted and audited (`member.expire`) soon after their instant;
         // reads never wait for it. Every replica sweeps; each expiry is audited once.
         let store = state.store.clone();
-        let every = std::time::Duration::from_secs(config.expiry_sweep_seconds.max(1));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                if let Err(e) = store.sweep_expired_memberships().await {
-                    tracing::warn!(error = %e, "sweeping expired memberships failed");
-                }
-            }
+        every(config.expiry_sweep_seconds, "sweeping expired memberships", move || {
+            let store = store.clone();
+            async move { store.sweep_expired_memberships().await }
         });
         // "Last accessed" notes, written in batches (token issuance only notes them in memory).
         if config.record_access {
             let store = state.store.clone();
-            let every = std::time::Duration::from_secs(config.access_flush_seconds.max(1));
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                loop {
-                    tick.tick().await;
-                    if let Err(e) = store.flush_access().await {
-                        tracing::warn!(error = %e, "writing last-accessed times failed");
-                    }
-                }
+            every(config.access_flush_seconds, "writing last-accessed times", move || {
+                let store = store.clone();
+                async move { store.flush_access().await }
             });
         }
         // Histogram samples are drained on every scrape; this bounds memory when nobody scrapes.
@@ -162,4 +145,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Runs `task` every `seconds` (at least 1) for the life of the process, logging failures.
+fn every<F, Fut, T, E>(seconds: u64, what: &'static str, task: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, E>> + Send,
+    E: std::fmt::Display,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
+        loop {
+            tick.tick().await;
+            if let Err(e) = task().await {
+                tracing::warn!(error = %e, "{what} failed");
+            }
+        }
+    });
 }

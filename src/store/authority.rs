@@ -31,15 +31,8 @@ pub(super) async fn adding_members(
     let Authority::Holds(held) = &actor.authority else {
         return Ok(());
     };
-    let sql = format!(
-        r#"WITH RECURSIVE {anc}
-           SELECT DISTINCT rp.permission AS permission
-           FROM role_permissions rp
-           WHERE {own} AND rp.role_id IN (
-               SELECT gr.role_id FROM group_roles gr
-               WHERE gr.group_id = $1 OR gr.group_id IN (SELECT id FROM anc))"#,
-        anc = members::ancestors("$1", "$2"),
-        own = is_scimitars_sql("rp.permission"),
+    let sql = conferred_sql(
+        "SELECT gr.role_id FROM group_roles gr WHERE gr.group_id = $1 OR gr.group_id IN (SELECT id FROM anc)",
     );
     check(
         db,
@@ -62,16 +55,10 @@ pub(super) async fn setting_password(
     let Authority::Holds(held) = &actor.authority else {
         return Ok(());
     };
-    let sql = format!(
-        r#"WITH RECURSIVE {anc}
-           SELECT DISTINCT rp.permission AS permission
-           FROM role_permissions rp
-           WHERE {own} AND rp.role_id IN (
-               SELECT ur.role_id FROM user_roles ur WHERE ur.user_id = $1
-               UNION
-               SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))"#,
-        anc = members::ancestors("$1", "$2"),
-        own = is_scimitars_sql("rp.permission"),
+    let sql = conferred_sql(
+        "SELECT ur.role_id FROM user_roles ur WHERE ur.user_id = $1
+         UNION
+         SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc)",
     );
     check(
         db,
@@ -81,6 +68,19 @@ pub(super) async fn setting_password(
         "setting the password of a user who holds it",
     )
     .await
+}
+
+/// Scimitar's own permissions carried by the roles `roles` selects; in it, `$1` is the group or
+/// user and `anc` the groups containing it (memberships in effect at `$2`).
+fn conferred_sql(roles: &str) -> String {
+    format!(
+        r#"WITH RECURSIVE {anc}
+           SELECT DISTINCT rp.permission AS permission
+           FROM role_permissions rp
+           WHERE {own} AND rp.role_id IN ({roles})"#,
+        anc = members::ancestors("$1", "$2"),
+        own = is_scimitars_sql("rp.permission"),
+    )
 }
 
 async fn check(

@@ -323,14 +323,7 @@ pub(crate) async fn current(db: &impl ConnectionTrait, group_id: Uuid, now: i64)
 /// Removes every member (in effect or due later; expired rows are the sweeper's); returns
 /// their ids.
 pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
-    let ids: Vec<Uuid> = group_member::Entity::find()
-        .select_only()
-        .column(group_member::Column::MemberId)
-        .filter(group_member::COLUMN.group_id.eq(group_id))
-        .filter(not_expired(now))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let ids = current(db, group_id, now).await?;
     group_member::Entity::delete_many()
         .filter(group_member::COLUMN.group_id.eq(group_id))
         .filter(not_expired(now))
