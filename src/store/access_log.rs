@@ -36,10 +36,13 @@ impl Store {
     /// Writes every pending note; returns how many. Notes for a user or client deleted
     /// meanwhile are dropped.
     pub async fn flush_access(&self) -> Result<usize, StoreError> {
-        let pending: Vec<((Uuid, String), i64)> = {
+        let mut pending: Vec<((Uuid, String), i64)> = {
             let mut map = self.access_log.0.lock().expect("access log lock");
             std::mem::take(&mut *map).into_iter().collect()
         };
+        // One key order for every replica: concurrent flushes on PostgreSQL lock rows in the
+        // same order instead of deadlocking.
+        pending.sort_unstable();
         if pending.is_empty() {
             return Ok(0);
         }

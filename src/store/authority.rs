@@ -71,14 +71,15 @@ pub(super) async fn setting_password(
 }
 
 /// Scimitar's own permissions carried by the roles `roles` selects; in it, `$1` is the group or
-/// user and `anc` the groups containing it (memberships in effect at `$2`).
+/// user and `anc` the groups containing it — through memberships in effect at `$2` or due to
+/// start later (a pending membership in an admin group is authority to come).
 fn conferred_sql(roles: &str) -> String {
     format!(
         r#"WITH RECURSIVE {anc}
            SELECT DISTINCT rp.permission AS permission
            FROM role_permissions rp
            WHERE {own} AND rp.role_id IN ({roles})"#,
-        anc = members::ancestors("$1", "$2"),
+        anc = members::ancestors_to_come("$1", "$2"),
         own = is_scimitars_sql("rp.permission"),
     )
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    authority, members,
+    authority, expiry, members,
 };
 
 /// The stored form of a Group (everything but its members).
@@ -110,13 +110,16 @@ impl Groups<'_> {
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch.into());
         }
+        let now = self.store.now_us();
+        // Expired rows get their `member.expire` before any operation could revive or replace
+        // them (see `expiry`).
+        expiry::expire_in(&*tx, expiry::Scope::Groups(&[id]), now).await?;
         let (data, ops) = f(&cur)?;
         // Writes queue in `batch`; it is run before each read, so every operation sees the
         // ones before it, and once at the end with the version bump and the audit events.
         let mut batch = Batch::default();
         let mut events = vec![];
         let mut added_any = false;
-        let now = self.store.now_us();
         for op in ops {
             std::mem::take(&mut batch).run(&*tx).await.map_err(StoreError::from)?;
             let (action, changed) = match op {
@@ -140,7 +143,9 @@ impl Groups<'_> {
                 MemberOp::Replace(ids) => {
                     let resolved = members::resolve(&*tx, &ids).await?;
                     let keep: std::collections::HashSet<Uuid> = resolved.iter().map(|(m, _)| *m).collect();
-                    let gone: Vec<Uuid> = members::current(&*tx, id, now)
+                    // Pending memberships are invisible to SCIM clients (never listed by them):
+                    // a replace leaves them alone, like the windows of members who stay.
+                    let gone: Vec<Uuid> = members::in_effect_ids(&*tx, id, now)
                         .await
                         .map_err(StoreError::from)?
                         .into_iter()
@@ -212,8 +217,11 @@ impl Groups<'_> {
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
+        let now = self.store.now_us();
+        expiry::expire_in(&*tx, expiry::Scope::Groups(&[id]), now).await?;
+        expiry::expire_in(&*tx, expiry::Scope::Member(id), now).await?;
         let parents = members::remove_member_everywhere(&*tx, id).await?;
-        let children = members::remove_all(&*tx, id, self.store.now_us()).await?;
+        let children = members::remove_all(&*tx, id, now).await?;
         let mut events: Vec<Event> = parents
             .into_iter()
             .map(|p| Event::member("member.remove", p, id))

@@ -177,7 +177,8 @@ impl Groups<'_> {
             .await?)
     }
 
-    /// Is `member` a direct member of `group_id` now? (One primary-key lookup.)
+    /// Has `member` a direct membership of `group_id`, in effect or due later? (One
+    /// primary-key lookup.)
     pub async fn has_member(&self, group_id: Uuid, member: Uuid) -> Result<bool, StoreError> {
         Ok(self.membership(group_id, member).await?.is_some())
     }
@@ -215,14 +216,17 @@ impl Groups<'_> {
             .collect())
     }
 
-    /// `member`'s direct membership of `group_id` with its window, if in effect now.
+    /// `member`'s direct membership of `group_id` with its window, if in effect now or due
+    /// later (not expired).
     pub async fn membership(&self, group_id: Uuid, member: Uuid) -> Result<Option<members::Window>, StoreError> {
         let found = group_member::Entity::find_by_id((group_id, member))
-            .filter(members::in_effect(self.store.now_us()))
+            .filter(members::not_expired(self.store.now_us()))
             .one(self.store.db())
             .await?;
+        let now = self.store.now_us();
         Ok(found.map(|r| members::Window {
-            valid_from_us: r.valid_from_us,
+            // A start already passed is the same as none (as a PUT gives it).
+            valid_from_us: r.valid_from_us.filter(|t| *t > now),
             expires_at_us: r.expires_at_us,
         }))
     }

@@ -93,6 +93,11 @@ pub(crate) fn in_effect_sql(gm: &str, now: &str) -> String {
     )
 }
 
+/// SQL: has the membership row `gm` not yet expired at `now` (in effect, or due later)?
+pub(crate) fn not_expired_sql(gm: &str, now: &str) -> String {
+    format!("({gm}.expires_at_us IS NULL OR {gm}.expires_at_us > {now})")
+}
+
 /// [`in_effect_sql`] as a query-builder condition on `group_members`.
 pub(crate) fn in_effect(now: i64) -> Condition {
     Condition::all().add(not_expired(now)).add(
@@ -178,9 +183,10 @@ async fn existing(
     Ok(out)
 }
 
-/// Adds members; members already in effect are left alone (idempotent). A member whose row
-/// has expired (not yet swept) or is due to start later is in effect again from now, for
-/// good. Returns the ids that were actually added. Callers hold the group's row lock.
+/// Adds members; members already in effect — or due to start later — are left alone, their
+/// windows untouched (idempotent; a provisioning client re-sending members it pushed must not
+/// undo an administrator's window). Callers hold the group's row lock and have swept its
+/// expired rows ([`super::expiry`]). Returns the ids that were actually added.
 pub async fn add(
     db: &impl ConnectionTrait,
     group_id: Uuid,
@@ -205,7 +211,7 @@ pub(crate) async fn add_in(
         return Err(StoreError::Invalid("a group cannot be a member of itself".into()));
     }
     let ids: Vec<Uuid> = members.iter().map(|(id, _)| *id).collect();
-    let present = existing(db, group_id, &ids, in_effect(now)).await?;
+    let present = existing(db, group_id, &ids, not_expired(now)).await?;
     let new: Vec<&(Uuid, MemberType)> = members.iter().filter(|(id, _)| !present.contains(id)).collect();
     let now_time = super::resource_time();
     for chunk in new.chunks(CHUNK) {
@@ -263,10 +269,12 @@ pub(crate) async fn put(
     let in_effect_before = cur
         .as_ref()
         .is_some_and(|r| r.valid_from_us.is_none_or(|t| t <= now) && r.expires_at_us.is_none_or(|t| t > now));
-    let same = cur
-        .as_ref()
-        .is_some_and(|r| r.valid_from_us == window.valid_from_us && r.expires_at_us == window.expires_at_us);
-    if same && (in_effect_before || window.expires_at_us.is_some_and(|t| t > now)) {
+    let same = cur.as_ref().is_some_and(|r| {
+        // A start already passed is the same as none.
+        r.valid_from_us.filter(|t| *t > now) == window.valid_from_us && r.expires_at_us == window.expires_at_us
+    });
+    let not_expired = cur.as_ref().is_some_and(|r| r.expires_at_us.is_none_or(|t| t > now));
+    if same && not_expired {
         return Ok(Put::Unchanged);
     }
     let row = group_member::ActiveModel {
@@ -306,6 +314,18 @@ pub(crate) async fn remove_in(
         );
     }
     Ok(gone)
+}
+
+/// The ids of the members in effect now.
+pub(crate) async fn in_effect_ids(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
+    group_member::Entity::find()
+        .select_only()
+        .column(group_member::Column::MemberId)
+        .filter(group_member::COLUMN.group_id.eq(group_id))
+        .filter(in_effect(now))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// The ids of every member in effect or due later (expired rows are the sweeper's).
@@ -374,6 +394,16 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result
 ///
 /// Only memberships in effect at `now` (a placeholder giving microseconds) count.
 pub(super) fn ancestors(params: &str, now: &str) -> String {
+    ancestors_by(params, now, in_effect_sql)
+}
+
+/// [`ancestors`] through memberships in effect at `now` or due to start later: what a user
+/// will hold once their pending memberships start (the escalation checks count those too).
+pub(super) fn ancestors_to_come(params: &str, now: &str) -> String {
+    ancestors_by(params, now, not_expired_sql)
+}
+
+fn ancestors_by(params: &str, now: &str, live: fn(&str, &str) -> String) -> String {
     format!(
         r#"anc(member, id, direct) AS (
                SELECT gm0.member_id, gm0.group_id, 1 FROM group_members gm0
@@ -382,8 +412,8 @@ pub(super) fn ancestors(params: &str, now: &str) -> String {
                SELECT anc.member, gm.group_id, 0 FROM group_members gm JOIN anc ON gm.member_id = anc.id
                 WHERE {live}
            )"#,
-        live0 = in_effect_sql("gm0", now),
-        live = in_effect_sql("gm", now),
+        live0 = live("gm0", now),
+        live = live("gm", now),
     )
 }
 

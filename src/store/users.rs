@@ -204,6 +204,7 @@ impl Users<'_> {
         if if_match.is_some_and(|v| v != cur.version) {
             return Err(StoreError::VersionMismatch);
         }
+        super::expiry::expire_in(&*tx, super::expiry::Scope::Member(id), self.store.now_us()).await?;
         let groups = members::remove_member_everywhere(&*tx, id).await?;
         let mut events: Vec<Event> = groups
             .into_iter()

@@ -182,3 +182,20 @@ async fn setting_the_password_of_a_user_holding_iam_permissions_needs_them() {
         .await;
     assert_eq!(res.status(), 204);
 }
+
+/// A membership due to start later is authority to come: it counts as held for both checks.
+#[tokio::test]
+async fn a_pending_membership_in_an_admin_group_counts_as_held() {
+    let app = spawn_app().await;
+    let (_, _, _, _) = directory(&app).await;
+    let bob = app.create_user("bob").await;
+    let start = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let res = app
+        .admin("PUT", "/groups/admins/users/bob", Some(json!({"valid_from": start})))
+        .await;
+    assert_eq!(res.status(), 204);
+    let scim = app.token_granting("scim").await;
+    let patch = patch_ops(json!([{"op": "replace", "path": "password", "value": "takeover passphrase 9"}]));
+    let res = scim_as(&app, &scim, "PATCH", &format!("/Users/{bob}"), patch).await;
+    assert_scim_error(res, 403, None).await;
+}

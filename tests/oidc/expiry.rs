@@ -231,6 +231,60 @@ async fn a_put_without_a_window_makes_it_permanent_and_scim_revives_an_expired_m
         0,
         "nothing left to expire"
     );
+    // The lapse was audited by the write that revived the row, once.
+    assert_eq!(audit(&app, "member.expire").await.len(), 1);
+}
+
+/// Writes never drop an expiry's audit event: deleting a group with an expired (unswept) member
+/// audits the expiry first. A pending membership survives a SCIM replace that does not list it
+/// (SCIM clients never see it), and keeps its window when an add names it.
+#[tokio::test]
+async fn writes_audit_expired_rows_and_leave_pending_memberships_alone() {
+    let (app, clock) = app_with_clock().await;
+    let alice = app.create_user("alice").await;
+    let bob = app.create_user("bob").await;
+    let gone = app.create_group("gone", &[]).await;
+    let end = clock.now() + Duration::minutes(1);
+    let window = json!({"expires_at": rfc3339(end)});
+    assert_eq!(
+        app.admin("PUT", "/groups/gone/users/alice", Some(window))
+            .await
+            .status(),
+        204
+    );
+    clock.set(end);
+    assert_eq!(app.delete(&format!("/Groups/{gone}")).await.status(), 204);
+    let expired = audit(&app, "member.expire").await;
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["member_id"], alice.as_str());
+
+    let shift = app.create_group("shift", &[&bob]).await;
+    let start = clock.now() + Duration::hours(1);
+    let window = json!({"valid_from": rfc3339(start)});
+    assert_eq!(
+        app.admin("PUT", "/groups/shift/users/alice", Some(window.clone()))
+            .await
+            .status(),
+        204
+    );
+    // The same PUT again writes nothing.
+    let version = json_of(app.get(&format!("/Groups/{shift}")).await).await["meta"]["version"].clone();
+    assert_eq!(
+        app.admin("PUT", "/groups/shift/users/alice", Some(window))
+            .await
+            .status(),
+        204
+    );
+    let again = json_of(app.get(&format!("/Groups/{shift}")).await).await["meta"]["version"].clone();
+    assert_eq!(version, again);
+    let put = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "shift",
+                     "members": [{"value": bob}]});
+    assert_eq!(app.put(&format!("/Groups/{shift}"), put).await.status(), 200);
+    let add = patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": alice}]}]));
+    assert_eq!(app.patch(&format!("/Groups/{shift}"), add).await.status(), 204);
+    assert!(app.user_group_names(&alice).await.is_empty(), "still pending");
+    clock.set(start);
+    assert_eq!(app.user_group_names(&alice).await, ["shift"]);
 }
 
 #[tokio::test]
