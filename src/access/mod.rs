@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod effective;
 pub mod held;
 pub mod permission;
+pub mod schedule;
 
 pub use builtin::Builtin;
 pub use held::Held;
