@@ -13,7 +13,7 @@ use super::{
     ident,
     membership::{GroupPath, PageQuery, UserPath},
     openapi::Problems,
-    paging::{self, Paged},
+    paging::Paged,
     problem::Problem,
 };
 use crate::AppState;
@@ -59,7 +59,7 @@ async fn group_access(
     path: web::Path<GroupPath>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (limit, after) = (paging::limit(q.limit)?, paging::decode(q.cursor.as_deref())?);
+    let (limit, after) = q.parts()?;
     let group_id = ident::group(&state.store, &path.group).await?;
     let group = state.store.groups().get(group_id).await?;
     let apps: Vec<(String, String)> = state

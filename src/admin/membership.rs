@@ -62,6 +62,13 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+impl PageQuery {
+    /// The page size and the id to continue after.
+    pub fn parts(&self) -> Result<(u64, Option<Uuid>), Problem> {
+        Ok((paging::limit(self.limit)?, paging::decode(self.cursor.as_deref())?))
+    }
+}
+
 /// A group a user belongs to.
 #[derive(Serialize, ToSchema)]
 pub struct UserGroupOut {
@@ -207,7 +214,7 @@ async fn list_members(
     path: web::Path<GroupPath>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (limit, after) = (paging::limit(q.limit)?, paging::decode(q.cursor.as_deref())?);
+    let (limit, after) = q.parts()?;
     let group = ident::group(&state.store, &path.group).await?;
     let page = state.store.groups().member_users(group, after, limit).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|u| u.id).collect();

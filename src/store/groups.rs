@@ -145,7 +145,7 @@ impl Groups<'_> {
                     let keep: std::collections::HashSet<Uuid> = resolved.iter().map(|(m, _)| *m).collect();
                     // Pending memberships are invisible to SCIM clients (never listed by them):
                     // a replace leaves them alone, like the windows of members who stay.
-                    let gone: Vec<Uuid> = members::in_effect_ids(&*tx, id, now)
+                    let gone: Vec<Uuid> = members::ids_where(&*tx, id, members::in_effect(now))
                         .await
                         .map_err(StoreError::from)?
                         .into_iter()

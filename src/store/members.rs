@@ -316,25 +316,13 @@ pub(crate) async fn remove_in(
     Ok(gone)
 }
 
-/// The ids of the members in effect now.
-pub(crate) async fn in_effect_ids(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
+/// The ids of the group's members whose rows match `which` ([`in_effect`], [`not_expired`]).
+pub(crate) async fn ids_where(db: &impl ConnectionTrait, group_id: Uuid, which: Condition) -> Result<Vec<Uuid>, DbErr> {
     group_member::Entity::find()
         .select_only()
         .column(group_member::Column::MemberId)
         .filter(group_member::COLUMN.group_id.eq(group_id))
-        .filter(in_effect(now))
-        .into_tuple()
-        .all(db)
-        .await
-}
-
-/// The ids of every member in effect or due later (expired rows are the sweeper's).
-pub(crate) async fn current(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
-    group_member::Entity::find()
-        .select_only()
-        .column(group_member::Column::MemberId)
-        .filter(group_member::COLUMN.group_id.eq(group_id))
-        .filter(not_expired(now))
+        .filter(which)
         .into_tuple()
         .all(db)
         .await
@@ -343,7 +331,7 @@ pub(crate) async fn current(db: &impl ConnectionTrait, group_id: Uuid, now: i64)
 /// Removes every member (in effect or due later; expired rows are the sweeper's); returns
 /// their ids.
 pub async fn remove_all(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<Uuid>, DbErr> {
-    let ids = current(db, group_id, now).await?;
+    let ids = ids_where(db, group_id, not_expired(now)).await?;
     group_member::Entity::delete_many()
         .filter(group_member::COLUMN.group_id.eq(group_id))
         .filter(not_expired(now))
