@@ -21,6 +21,7 @@ mod m20261130_000016_client_permissions;
 mod m20261201_000017_access_epoch;
 mod m20261201_000018_membership_windows;
 mod m20261201_000019_client_access;
+mod m20261201_000020_grant_schedules;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_access_epoch::Migration),
             Box::new(m20261201_000018_membership_windows::Migration),
             Box::new(m20261201_000019_client_access::Migration),
+            Box::new(m20261201_000020_grant_schedules::Migration),
         ]
     }
 }

@@ -1,13 +1,17 @@
 //! What a user effectively holds: the permissions of their direct roles and of the roles of
 //! every group they belong to, directly or through nested groups — each with where it came
-//! from (`direct`, or the chain of groups from the user's own group to the granting one).
+//! from (`direct`, or the chain of groups from the user's own group to the granting one) —
+//! at a given instant: memberships in effect then, and scheduled grants active then.
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::Permission;
-use crate::store::{Store, StoreError};
+use super::{
+    Permission,
+    schedule::{Schedule, ScheduleSpec},
+};
+use crate::store::{Store, StoreError, members};
 
 /// A group in a provenance chain.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -33,6 +37,9 @@ pub struct Source {
     /// direct member).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chain: Vec<GroupRef>,
+    /// For a scheduled group grant (active at the instant asked about): its schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleSpec>,
 }
 
 /// One permission a user holds, with every source of it.
@@ -42,11 +49,11 @@ pub struct Held {
     pub sources: Vec<Source>,
 }
 
-/// Every permission (grants as granted, wildcards included) the user holds, sorted.
-pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreError> {
-    let groups = store
-        .users()
-        .groups_of(&[user])
+/// Every permission (grants as granted, wildcards included) the user holds at `at_us`
+/// (microseconds since the Unix epoch), sorted. The memberships are today's rows: one that
+/// already expired and was swept is not brought back for an instant in the past.
+pub async fn effective(store: &Store, user: Uuid, at_us: i64) -> Result<Vec<Held>, StoreError> {
+    let groups = members::groups_of(store.db(), &[user], at_us)
         .await?
         .remove(&user)
         .unwrap_or_default();
@@ -56,7 +63,7 @@ pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreErro
     let mut nodes = ids.clone();
     nodes.push(user);
     let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (group, member) in store.roles().edges(&nodes).await? {
+    for (group, member) in store.roles().edges(&nodes, at_us).await? {
         parents.entry(member).or_default().push(group);
     }
     let mut chain: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
@@ -78,6 +85,13 @@ pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreErro
     };
     let mut held: BTreeMap<String, Vec<Source>> = BTreeMap::new();
     for grant in store.roles().grants(user, &ids).await? {
+        if let Some(spec) = &grant.schedule {
+            // Stored schedules were checked when written; one that no longer parses grants
+            // nothing (as on the token path).
+            if !Schedule::parse(spec).is_ok_and(|s| s.active_at_us(at_us)) {
+                continue;
+            }
+        }
         for p in &grant.permissions {
             let source = match grant.group {
                 None => Source {
@@ -86,6 +100,7 @@ pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreErro
                     granted: p.clone(),
                     group: None,
                     chain: vec![],
+                    schedule: None,
                 },
                 Some(g) => Source {
                     kind: "group",
@@ -96,6 +111,7 @@ pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreErro
                         .get(&g)
                         .map(|c| c.iter().map(group_ref).collect())
                         .unwrap_or_default(),
+                    schedule: grant.schedule.clone(),
                 },
             };
             held.entry(p.clone()).or_default().push(source);
@@ -110,10 +126,10 @@ pub async fn effective(store: &Store, user: Uuid) -> Result<Vec<Held>, StoreErro
         .collect())
 }
 
-/// Does the user hold `wanted`, and through what? Every grant that covers it (wildcards
-/// resolved) is a source.
-pub async fn check(store: &Store, user: Uuid, wanted: &Permission) -> Result<Vec<Source>, StoreError> {
-    Ok(effective(store, user)
+/// Does the user hold `wanted` at `at_us`, and through what? Every grant that covers it
+/// (wildcards resolved) is a source.
+pub async fn check(store: &Store, user: Uuid, wanted: &Permission, at_us: i64) -> Result<Vec<Source>, StoreError> {
+    Ok(effective(store, user, at_us)
         .await?
         .into_iter()
         .filter(|h| Permission::parse(&h.permission).is_ok_and(|g| g.covers(wanted)))

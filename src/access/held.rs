@@ -17,3 +17,25 @@ impl Held {
         Held { roles, permissions }
     }
 }
+
+/// What a user holds at `at_us` (microseconds): the grants that always apply (`roles`,
+/// `permissions`) and the scheduled ones active then — and the first instant after `at_us`
+/// at which one of those schedules starts or ends, when the answer may change.
+pub fn held_at(
+    mut roles: Vec<String>,
+    mut permissions: Vec<String>,
+    scheduled: &[super::schedule::ScheduledGrant],
+    at_us: i64,
+) -> (Held, Option<i64>) {
+    let mut next: Option<i64> = None;
+    for g in scheduled {
+        if g.schedule.active_at_us(at_us) {
+            roles.push(g.role.clone());
+            permissions.extend(g.permissions.iter().cloned());
+        }
+        if let Some(t) = g.schedule.next_change_after_us(at_us) {
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+    }
+    (Held::new(roles, permissions), next)
+}

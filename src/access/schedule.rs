@@ -7,40 +7,47 @@
 //! do not exist (skipped by a spring-forward) resolve the way RFC 5545 and most calendars do
 //! ("compatible": later by the gap); repeated ones (autumn) resolve to their first occurrence.
 //!
-//! Not yet wired to role grants: this module answers "is the schedule active at t?" and "when
-//! does that next change?" — what token issuance, refresh, userinfo, introspection and
-//! `GET /users/{u}/permissions?at=` will ask.
+//! This module answers "is the schedule active at t?" and "when does that next change?" —
+//! what token issuance, refresh, userinfo, introspection and `GET /users/{u}/permissions?at=`
+//! ask of every scheduled grant that reaches the user ([`ScheduledGrant`]).
 use jiff::{
     Timestamp,
     civil::{Date, Time, Weekday},
     tz::TimeZone,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// A schedule as the admin API takes it.
-#[derive(Debug, Clone, Deserialize)]
+/// A schedule as the admin API takes it (and stores it, once [`Schedule::parse`] accepted it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {
     /// IANA time zone, e.g. `Europe/Berlin`.
+    #[schema(example = "Europe/Berlin")]
     pub time_zone: String,
     /// When in the week; at least one window.
     pub weekly: Vec<WindowSpec>,
     /// First day (local) on which the schedule applies; absent: no start.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-01-01")]
     pub from_date: Option<String>,
     /// Last day (local, inclusive); absent: no end.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_date: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A weekly window: the same local hours on each of its days.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
     /// `mon` … `sun`.
+    #[schema(example = json!(["mon", "tue", "wed", "thu", "fri"]))]
     pub days: Vec<String>,
     /// `HH:MM` local, inclusive.
+    #[schema(example = "08:00")]
     pub from: String,
-    /// `HH:MM` local, exclusive; after `from` (a window does not cross midnight: split it).
+    /// `HH:MM` local, exclusive; after `from` (`24:00` ends the day; a window does not cross
+    /// midnight: split it).
+    #[schema(example = "18:00")]
     pub to: String,
 }
 
@@ -145,6 +152,17 @@ impl Schedule {
         })
     }
 
+    /// [`Schedule::active_at`] for microseconds since the Unix epoch (the store's unit).
+    pub fn active_at_us(&self, at_us: i64) -> bool {
+        Timestamp::from_microsecond(at_us).is_ok_and(|t| self.active_at(t))
+    }
+
+    /// [`Schedule::next_change_after`] in microseconds since the Unix epoch.
+    pub fn next_change_after_us(&self, at_us: i64) -> Option<i64> {
+        let at = Timestamp::from_microsecond(at_us).ok()?;
+        self.next_change_after(at).map(|t| t.as_microsecond())
+    }
+
     /// The instant a local wall-clock time on `day` happens (gaps resolved "compatible").
     fn instant(&self, day: Date, t: Time) -> Option<Timestamp> {
         let end_of_day = t == Time::MAX;
@@ -214,6 +232,34 @@ impl Schedule {
             day = day.tomorrow().ok()?;
         }
         None
+    }
+}
+
+/// A role granted to a group on a schedule, as it reaches a user: it counts only while its
+/// schedule is active.
+#[derive(Debug, Clone)]
+pub struct ScheduledGrant {
+    pub role: String,
+    pub permissions: Vec<String>,
+    pub schedule: Schedule,
+}
+
+impl ScheduledGrant {
+    /// From the stored form. A stored schedule that no longer parses (it was checked when
+    /// written, so only a time zone dropped from a future tz database could do this) grants
+    /// nothing: failing closed, and said in the log.
+    pub fn from_stored(role: String, permissions: Vec<String>, spec: &ScheduleSpec) -> Option<ScheduledGrant> {
+        match Schedule::parse(spec) {
+            Ok(schedule) => Some(ScheduledGrant {
+                role,
+                permissions,
+                schedule,
+            }),
+            Err(e) => {
+                tracing::warn!(role = %role, error = %e, "a stored schedule no longer parses; the grant is ignored");
+                None
+            }
+        }
     }
 }
 

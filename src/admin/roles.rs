@@ -1,6 +1,7 @@
 //! Roles and what they grant: create/read/update/delete roles, grant them to groups and
 //! directly to users, and ask what a user holds and why (`/users/{user}/permissions`).
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,6 +17,7 @@ use crate::{
     access::{
         Permission,
         effective::{self, Held, Source},
+        schedule::ScheduleSpec,
     },
     auth::Principal,
     store::{
@@ -28,6 +30,7 @@ type State = web::Data<AppState>;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_roles)
+        .service(group_roles)
         .service(create_role)
         .service(get_role)
         .service(update_role)
@@ -109,6 +112,13 @@ pub struct UserRolePath {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
+pub struct GroupPath {
+    /// Group id, or its display name (case-insensitive).
+    group: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
 pub struct UserPath {
     /// User id, userName (case-insensitive) or email.
     user: String,
@@ -121,6 +131,52 @@ pub struct UserPermissionPath {
     user: String,
     /// A permission, e.g. `wiki.page.edit`.
     permission: String,
+}
+
+/// The instant a question is about.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AtQuery {
+    /// RFC 3339; absent: now. Memberships in effect and scheduled grants active at that
+    /// instant count (memberships as they are stored now: one already expired and swept is
+    /// not brought back for a past instant).
+    #[param(example = "2026-12-07T09:30:00+01:00")]
+    at: Option<DateTime<Utc>>,
+}
+
+impl AtQuery {
+    fn micros(&self, state: &AppState) -> i64 {
+        self.at.map_or_else(|| state.store.now_us(), |t| t.timestamp_micros())
+    }
+}
+
+/// An optional body of a grant: when the role applies.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// Only for a grant to a group: the role applies while the schedule is active (evaluated
+    /// at each token, refresh, userinfo and introspection). Absent: always. Granting again
+    /// replaces the schedule (or removes it).
+    schedule: Option<ScheduleSpec>,
+}
+
+impl GrantBody {
+    fn parse(body: &[u8]) -> Result<GrantBody, Problem> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(GrantBody::default());
+        }
+        serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("the grant body: {e}")))
+    }
+}
+
+/// A role granted to a group.
+#[derive(Serialize, ToSchema)]
+pub struct GroupRoleOut {
+    id: Uuid,
+    name: String,
+    /// When it applies, if only at times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: Option<ScheduleSpec>,
 }
 
 /// Everything a user holds.
@@ -258,39 +314,75 @@ async fn delete_role(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A change to a grant.
+enum Change {
+    Grant(Option<ScheduleSpec>),
+    Revoke,
+}
+
 async fn change(
     state: &AppState,
     caller: &Principal,
     to: Grantee,
     role: Uuid,
-    grant: bool,
+    change: Change,
 ) -> Result<HttpResponse, Problem> {
     let actor = caller.actor(AuditSource::Admin);
     let roles = state.store.roles();
-    if grant {
-        within_caller(
-            caller,
-            &roles.get(role).await?.permissions,
-            "granting a role that carries it",
-        )?;
-        roles.grant(&actor, to, role).await?;
-    } else {
-        roles.revoke(&actor, to, role).await?;
+    match change {
+        Change::Grant(schedule) => {
+            within_caller(
+                caller,
+                &roles.get(role).await?.permissions,
+                "granting a role that carries it",
+            )?;
+            roles.grant(&actor, to, role, schedule.as_ref()).await?;
+        }
+        Change::Revoke => {
+            roles.revoke(&actor, to, role).await?;
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Grants a role to a group: its members, direct and nested, hold its permissions.
-#[utoipa::path(tag = "roles", params(GroupRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
+/// The roles granted to a group (not those of enclosing groups), with their schedules.
+#[utoipa::path(tag = "roles", params(GroupPath), responses((status = 200, description = "The group's roles, by name", body = Vec<GroupRoleOut>), Problems), security(("bearer" = ["iam.role.read"])))]
+#[get("/groups/{group}/roles")]
+async fn group_roles(
+    _caller: Allowed<authz::RoleRead>,
+    state: State,
+    path: web::Path<GroupPath>,
+) -> Result<HttpResponse, Problem> {
+    let group = ident::group(&state.store, &path.group).await?;
+    let out: Vec<GroupRoleOut> = state
+        .store
+        .roles()
+        .of_group(group)
+        .await?
+        .into_iter()
+        .map(|g| GroupRoleOut {
+            id: g.role,
+            name: g.role_name,
+            schedule: g.schedule,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Grants a role to a group: its members, direct and nested, hold its permissions — always,
+/// or while the body's schedule is active.
+#[utoipa::path(tag = "roles", params(GroupRolePath), request_body(content = Option<GrantBody>, content_type = "application/json"), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[put("/groups/{group}/roles/{role}")]
 async fn grant_group(
     caller: Allowed<authz::RoleWrite>,
     state: State,
     path: web::Path<GroupRolePath>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
+    let body = GrantBody::parse(&body)?;
     let group = ident::group(&state.store, &path.group).await?;
     let r = role(&state, &path.role).await?;
-    change(&state, &caller, Grantee::Group(group), r, true).await
+    change(&state, &caller, Grantee::Group(group), r, Change::Grant(body.schedule)).await
 }
 
 /// Takes a role from a group.
@@ -303,20 +395,23 @@ async fn revoke_group(
 ) -> Result<HttpResponse, Problem> {
     let group = ident::group(&state.store, &path.group).await?;
     let r = role(&state, &path.role).await?;
-    change(&state, &caller, Grantee::Group(group), r, false).await
+    change(&state, &caller, Grantee::Group(group), r, Change::Revoke).await
 }
 
 /// Grants a role directly to a user.
-#[utoipa::path(tag = "roles", params(UserRolePath), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
+#[utoipa::path(tag = "roles", params(UserRolePath), request_body(content = Option<GrantBody>, content_type = "application/json", description = "No schedule: schedules go with group grants"), responses((status = 204, description = "Granted (again: 204 too)"), Problems), security(("bearer" = ["iam.role.write"])))]
 #[put("/users/{user}/roles/{role}")]
 async fn grant_user(
     caller: Allowed<authz::RoleWrite>,
     state: State,
     path: web::Path<UserRolePath>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
+    // A body is only accepted to say plainly that schedules go with group grants.
+    let body = GrantBody::parse(&body)?;
     let user = ident::user(&state.store, &path.user).await?;
     let r = role(&state, &path.role).await?;
-    change(&state, &caller, Grantee::User(user), r, true).await
+    change(&state, &caller, Grantee::User(user), r, Change::Grant(body.schedule)).await
 }
 
 /// Takes a directly granted role from a user (roles held through groups stay).
@@ -329,7 +424,7 @@ async fn revoke_user(
 ) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let r = role(&state, &path.role).await?;
-    change(&state, &caller, Grantee::User(user), r, false).await
+    change(&state, &caller, Grantee::User(user), r, Change::Revoke).await
 }
 
 /// A user who holds a role, and how: directly and/or through groups it is granted to.
@@ -372,30 +467,33 @@ async fn role_holders(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// Everything a user holds, each permission with its sources.
-#[utoipa::path(tag = "roles", params(UserPath), responses((status = 200, description = "Effective permissions", body = PermissionsOut), Problems), security(("bearer" = ["iam.user.read"])))]
+/// Everything a user holds (now, or at `at`), each permission with its sources.
+#[utoipa::path(tag = "roles", params(UserPath, AtQuery), responses((status = 200, description = "Effective permissions", body = PermissionsOut), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}/permissions")]
 async fn user_permissions(
     _caller: Allowed<authz::UserRead>,
     state: State,
     path: web::Path<UserPath>,
+    query: web::Query<AtQuery>,
 ) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
-    let permissions = effective::effective(&state.store, user).await?;
+    let permissions = effective::effective(&state.store, user, query.micros(&state)).await?;
     Ok(HttpResponse::Ok().json(PermissionsOut { permissions }))
 }
 
-/// Does the user hold this permission, and through what? Wildcard grants count.
-#[utoipa::path(tag = "roles", params(UserPermissionPath), responses((status = 200, description = "Held or not, with the sources", body = PermissionCheck), Problems), security(("bearer" = ["iam.user.read"])))]
+/// Does the user hold this permission (now, or at `at`), and through what? Wildcard grants
+/// count.
+#[utoipa::path(tag = "roles", params(UserPermissionPath, AtQuery), responses((status = 200, description = "Held or not, with the sources", body = PermissionCheck), Problems), security(("bearer" = ["iam.user.read"])))]
 #[get("/users/{user}/permissions/{permission}")]
 async fn user_permission(
     _caller: Allowed<authz::UserRead>,
     state: State,
     path: web::Path<UserPermissionPath>,
+    query: web::Query<AtQuery>,
 ) -> Result<HttpResponse, Problem> {
     let user = ident::user(&state.store, &path.user).await?;
     let wanted = Permission::parse(&path.permission).map_err(|e| Problem::bad_request(e.to_string()))?;
-    let sources = effective::check(&state.store, user, &wanted).await?;
+    let sources = effective::check(&state.store, user, &wanted, query.micros(&state)).await?;
     Ok(HttpResponse::Ok().json(PermissionCheck {
         permission: wanted.as_str().to_owned(),
         held: !sources.is_empty(),

@@ -5,7 +5,8 @@
 //! entry is never used after such a change, whichever replica made it. Any change invalidates
 //! every entry: under constant provisioning writes the cache helps little, and costs one
 //! indexed read of 16 rows. Time moves holdings too — a membership expires, or one due later
-//! starts — without any write: an entry also ends at the user's next such instant.
+//! starts, a scheduled grant's window opens or closes — without any write: an entry also ends
+//! at the user's next such instant.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -27,20 +28,20 @@ pub struct HeldCache(Mutex<HashMap<Uuid, Entry>>);
 
 struct Entry {
     epoch: String,
-    /// The user's next membership start or end (microseconds), if any.
+    /// The user's next membership start or end, or schedule boundary (microseconds), if any.
     until: Option<i64>,
     held: Arc<Held>,
 }
 
 impl HeldCache {
-    /// The holdings cached for `user`, if still good at `now`, and the epoch they were
-    /// computed at.
-    pub(super) fn get(&self, user: Uuid, now: i64) -> Option<(String, Arc<Held>)> {
+    /// The holdings cached for `user`, if still good at `now`, the epoch they were computed
+    /// at and when they stop being good.
+    pub(super) fn get(&self, user: Uuid, now: i64) -> Option<(String, Arc<Held>, Option<i64>)> {
         let map = self.0.lock().expect("held cache lock");
         let e = map.get(&user)?;
         e.until
             .is_none_or(|t| now < t)
-            .then(|| (e.epoch.clone(), e.held.clone()))
+            .then(|| (e.epoch.clone(), e.held.clone(), e.until))
     }
 
     /// Keeps `held`, computed in a statement that read `epoch`, good until `until`.

@@ -7,6 +7,8 @@ use sea_orm::{ConnectionTrait, QueryResult, Statement, Value as DbValue};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::schedule::{Schedule, ScheduleSpec};
+
 use super::{
     Store, StoreError,
     audit::{self, Actor, Event},
@@ -34,6 +36,23 @@ pub struct Grant {
     pub role: Uuid,
     pub role_name: String,
     pub permissions: Vec<String>,
+    /// When a group grant applies, if only at times.
+    pub schedule: Option<ScheduleSpec>,
+}
+
+/// A role granted to a group, as the group's role list shows it.
+#[derive(Debug, Clone)]
+pub struct GroupGrant {
+    pub role: Uuid,
+    pub role_name: String,
+    pub schedule: Option<ScheduleSpec>,
+}
+
+/// A stored schedule read back (written by [`Roles::grant`], so it parses).
+fn stored_schedule(text: Option<String>) -> Result<Option<ScheduleSpec>, StoreError> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("a stored schedule: {e}"))))
 }
 
 /// Who a grant goes to.
@@ -227,23 +246,79 @@ impl Roles<'_> {
         Ok(())
     }
 
-    /// Grants a role (idempotent: `false` when it was already granted).
-    pub async fn grant(&self, actor: &Actor, to: Grantee, role: Uuid) -> Result<bool, StoreError> {
-        let (table, column, target, event) = target(to, role, "role.grant");
+    /// Grants a role, to a group possibly on a schedule (checked here). Granting again with
+    /// another schedule — or none — replaces it; `false` when nothing changed.
+    pub async fn grant(
+        &self,
+        actor: &Actor,
+        to: Grantee,
+        role: Uuid,
+        schedule: Option<&ScheduleSpec>,
+    ) -> Result<bool, StoreError> {
+        let stored = match (to, schedule) {
+            (_, None) => None,
+            (Grantee::User(_), Some(_)) => {
+                return Err(StoreError::Invalid(
+                    "a schedule goes with a role granted to a group, not to a user".into(),
+                ));
+            }
+            (Grantee::Group(_), Some(spec)) => {
+                Schedule::parse(spec).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                Some(serde_json::to_string(spec).expect("a schedule serializes"))
+            }
+        };
+        let (table, column, target, mut event) = target(to, role, "role.grant");
+        let distinct = match self.store.backend() {
+            sea_orm::DbBackend::Sqlite => "IS NOT",
+            _ => "IS DISTINCT FROM",
+        };
+        let (sql, mut values) = match to {
+            Grantee::Group(_) => (
+                format!(
+                    "INSERT INTO group_roles (group_id, role_id, created, schedule) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (group_id, role_id) DO UPDATE SET schedule = excluded.schedule
+                     WHERE group_roles.schedule {distinct} excluded.schedule"
+                ),
+                vec![stored.clone().into()],
+            ),
+            Grantee::User(_) => (
+                format!(
+                    "INSERT INTO {table} ({column}, role_id, created) VALUES ($1, $2, $3) ON CONFLICT ({column}, role_id) DO NOTHING"
+                ),
+                vec![],
+            ),
+        };
+        values.splice(0..0, [target.into(), role.into(), Utc::now().into()]);
         let tx = self.store.write_tx().await?;
-        let sql = format!(
-            "INSERT INTO {table} ({column}, role_id, created) VALUES ($1, $2, $3) ON CONFLICT ({column}, role_id) DO NOTHING"
-        );
-        let added = tx
-            .execute_raw(self.stmt(&sql, vec![target.into(), role.into(), Utc::now().into()]))
-            .await?
-            .rows_affected()
-            == 1;
-        if added {
+        let changed = tx.execute_raw(self.stmt(&sql, values)).await?.rows_affected() == 1;
+        if changed {
+            if let Grantee::Group(_) = to {
+                event = event.with_detail(json!({"role_id": role, "schedule": schedule}));
+            }
             audit::record(&*tx, actor, vec![event]).await?;
         }
         tx.commit().await?;
-        Ok(added)
+        Ok(changed)
+    }
+
+    /// The roles granted to a group, by role name.
+    pub async fn of_group(&self, group: Uuid) -> Result<Vec<GroupGrant>, StoreError> {
+        let sql = "SELECT r.id, r.name, gr.schedule FROM group_roles gr JOIN roles r ON r.id = gr.role_id
+                    WHERE gr.group_id = $1 ORDER BY r.name_ci";
+        let rows = self
+            .store
+            .db()
+            .query_all_raw(self.stmt(sql, vec![group.into()]))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupGrant {
+                    role: r.try_get("", "id")?,
+                    role_name: r.try_get("", "name")?,
+                    schedule: stored_schedule(r.try_get("", "schedule")?)?,
+                })
+            })
+            .collect()
     }
 
     /// Revokes a grant (idempotent: `false` when there was none).
@@ -278,12 +353,12 @@ impl Roles<'_> {
             format!("gr.group_id IN ({})", placeholders.join(", "))
         };
         let sql = format!(
-            r#"SELECT NULL AS group_id, r.id AS role_id, r.name, rp.permission
+            r#"SELECT NULL AS group_id, r.id AS role_id, r.name, rp.permission, CAST(NULL AS TEXT) AS schedule
                  FROM user_roles ur JOIN roles r ON r.id = ur.role_id
                  LEFT JOIN role_permissions rp ON rp.role_id = r.id
                 WHERE ur.user_id = $1
                UNION ALL
-               SELECT gr.group_id, r.id, r.name, rp.permission
+               SELECT gr.group_id, r.id, r.name, rp.permission, gr.schedule
                  FROM group_roles gr JOIN roles r ON r.id = gr.role_id
                  LEFT JOIN role_permissions rp ON rp.role_id = r.id
                 WHERE {in_groups}"#
@@ -293,12 +368,17 @@ impl Roles<'_> {
         for r in rows {
             let group: Option<Uuid> = r.try_get("", "group_id")?;
             let role: Uuid = r.try_get("", "role_id")?;
-            let g = by_grant.entry((group, role)).or_insert_with(|| Grant {
-                group,
-                role,
-                role_name: String::new(),
-                permissions: vec![],
-            });
+            let schedule: Option<String> = r.try_get("", "schedule")?;
+            let g = match by_grant.entry((group, role)) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(Grant {
+                    group,
+                    role,
+                    role_name: String::new(),
+                    permissions: vec![],
+                    schedule: stored_schedule(schedule)?,
+                }),
+            };
             g.role_name = r.try_get("", "name")?;
             if let Some(p) = r.try_get::<Option<String>>("", "permission")? {
                 g.permissions.push(p);
@@ -342,8 +422,9 @@ impl Roles<'_> {
             .collect()
     }
 
-    /// Membership edges among `nodes`: (group, member) for every member in `nodes`.
-    pub async fn edges(&self, nodes: &[Uuid]) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+    /// Membership edges among `nodes` in effect at `at_us`: (group, member) for every member
+    /// in `nodes`.
+    pub async fn edges(&self, nodes: &[Uuid], at_us: i64) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
         if nodes.is_empty() {
             return Ok(vec![]);
         }
@@ -353,11 +434,7 @@ impl Roles<'_> {
             placeholders.join(", "),
             members::in_effect_sql("gm", &format!("${}", nodes.len() + 1)),
         );
-        let values: Vec<DbValue> = nodes
-            .iter()
-            .map(|n| (*n).into())
-            .chain([self.store.now_us().into()])
-            .collect();
+        let values: Vec<DbValue> = nodes.iter().map(|n| (*n).into()).chain([at_us.into()]).collect();
         let rows = self.store.db().query_all_raw(self.stmt(&sql, values)).await?;
         rows.iter()
             .map(|r| Ok((r.try_get("", "group_id")?, r.try_get("", "member_id")?)))

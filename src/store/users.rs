@@ -15,7 +15,11 @@ use super::{
     audit::{self, Actor, Event},
     held_cache, members,
 };
-use crate::access::Held;
+use crate::access::{
+    Held,
+    held::held_at,
+    schedule::{ScheduleSpec, ScheduledGrant},
+};
 
 /// The stored form of a User, derived from its SCIM document by the SCIM layer.
 #[derive(Debug, Clone)]
@@ -303,9 +307,13 @@ impl Users<'_> {
         if !with_roles {
             return Ok(Some(row.subject));
         }
-        if let Some((epoch, held)) = cached {
+        if let Some((epoch, held, until)) = cached {
             if row.epoch == epoch {
                 row.subject.held = Some(held);
+                // The entry ends at the next membership or schedule change seen when it was
+                // computed; the token must end by then too.
+                let changes_at = row.subject.changes_at.map(|t| t.timestamp_micros());
+                row.subject.changes_at = earliest(changes_at, until).and_then(chrono::DateTime::from_timestamp_micros);
                 return Ok(Some(row.subject));
             }
             let Some(fresh) = self.subject_row(id, true, now).await? else {
@@ -343,14 +351,20 @@ impl Users<'_> {
         let mut take = |i: usize| values.get_mut(i).and_then(Option::take);
         let email = take(0);
         let epoch = take(1).unwrap_or_default();
-        let changes_at = take(2)
-            .and_then(|t| t.parse::<i64>().ok())
-            .and_then(chrono::DateTime::from_timestamp_micros);
+        let mut changes_at = take(2).and_then(|t| t.parse::<i64>().ok());
         let held = if roles {
-            let (roles, permissions): (Vec<String>, Vec<String>) =
-                serde_json::from_str(take(3).as_deref().unwrap_or("[[],[]]"))
+            type Stored = (Vec<String>, Vec<String>, Vec<(String, ScheduleSpec, Vec<String>)>);
+            let (roles, permissions, scheduled): Stored =
+                serde_json::from_str(take(3).as_deref().unwrap_or("[[],[],[]]"))
                     .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
-            Some(Arc::new(Held::new(roles, permissions)))
+            let scheduled: Vec<ScheduledGrant> = scheduled
+                .into_iter()
+                .filter_map(|(role, spec, permissions)| ScheduledGrant::from_stored(role, permissions, &spec))
+                .collect();
+            let (held, next) = held_at(roles, permissions, &scheduled, now);
+            // What the tokens say changes at the next schedule boundary too.
+            changes_at = earliest(changes_at, next);
+            Some(Arc::new(held))
         } else {
             None
         };
@@ -359,7 +373,7 @@ impl Users<'_> {
                 user,
                 groups,
                 email,
-                changes_at,
+                changes_at: changes_at.and_then(chrono::DateTime::from_timestamp_micros),
                 held,
             },
             epoch,
@@ -393,13 +407,22 @@ impl Users<'_> {
     }
 }
 
+/// The earlier of two optional instants.
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A user as the token path reads it ([`Users::for_tokens`]).
 pub struct TokenSubject {
     pub user: user::Model,
     pub groups: Vec<members::GroupOf>,
     pub email: Option<String>,
-    /// When the user's memberships next start or end on their own: what the tokens say may
-    /// change then, so tokens issued now must not outlive it.
+    /// When the user's memberships next start or end on their own — or, with roles, when a
+    /// schedule of one of their grants next starts or ends: what the tokens say may change
+    /// then, so tokens issued now must not outlive it.
     pub changes_at: Option<chrono::DateTime<Utc>>,
     /// Effective roles and permissions, when asked for.
     pub held: Option<Arc<Held>>,
@@ -435,17 +458,28 @@ fn next_change(backend: sea_orm::DbBackend) -> String {
     format!("(CASE WHEN {any} THEN {} END)", text.replace("{}", &min))
 }
 
-/// A correlated subquery over `"users"`: `[[role names], [permissions]]` as JSON text. `h`
-/// is computed once (MATERIALIZED) and is distinct by role, so neither list needs a DISTINCT
-/// (one tripled the query's time with its temporary B-tree); grant tables are read through
-/// their primary keys, memberships through the member index.
+/// A correlated subquery over `"users"`: `[[role names], [permissions], [scheduled]]` as
+/// JSON text: the roles granted without a schedule (directly, or to any group the user is
+/// in) with their permissions, and each scheduled group grant that reaches the user as
+/// `[role name, schedule, [permissions]]` — for the caller to evaluate at the moment of the
+/// question ([`crate::access::held::held_at`]). `h` is computed once (MATERIALIZED) and is
+/// distinct by role, so neither list needs a DISTINCT (one tripled the query's time with its
+/// temporary B-tree); grant tables are read through their primary keys, memberships through
+/// the member index.
 fn roles_held(backend: sea_orm::DbBackend) -> String {
-    let (pair, agg) = match backend {
+    let (triple, agg, schedule, perms_of) = match backend {
         // `json()` keeps the inner arrays JSON (a subquery's value loses its JSON subtype).
-        sea_orm::DbBackend::Sqlite => ("json_array(json({r}), json({p}))", "json_group_array({})"),
+        sea_orm::DbBackend::Sqlite => (
+            "json_array(json({r}), json({p}), json({s}))",
+            "json_group_array({})",
+            "json_array(r.name, json(gr.schedule), json({perms}))",
+            "(SELECT json_group_array(rp.permission) FROM role_permissions rp WHERE rp.role_id = gr.role_id)",
+        ),
         _ => (
-            "json_build_array(COALESCE({r}, '[]'::json), COALESCE({p}, '[]'::json))::text",
+            "json_build_array(COALESCE({r}, '[]'::json), COALESCE({p}, '[]'::json), COALESCE({s}, '[]'::json))::text",
             "json_agg({})",
+            "json_build_array(r.name, gr.schedule::json, COALESCE({perms}, '[]'::json))",
+            "(SELECT json_agg(rp.permission) FROM role_permissions rp WHERE rp.role_id = gr.role_id)",
         ),
     };
     let roles = format!(
@@ -456,14 +490,23 @@ fn roles_held(backend: sea_orm::DbBackend) -> String {
         "(SELECT {} FROM h JOIN role_permissions rp ON rp.role_id = h.role_id)",
         agg.replace("{}", "rp.permission")
     );
+    let scheduled = format!(
+        "(SELECT {} FROM group_roles gr JOIN roles r ON r.id = gr.role_id
+           WHERE gr.group_id IN (SELECT id FROM anc) AND gr.schedule IS NOT NULL)",
+        agg.replace("{}", &schedule.replace("{perms}", perms_of))
+    );
     format!(
         r#"(WITH RECURSIVE {anc},
             h AS MATERIALIZED (SELECT role_id FROM user_roles WHERE user_id = "users"."id"
                                UNION
-                               SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc))
-            SELECT {pair})"#,
+                               SELECT gr.role_id FROM group_roles gr
+                                WHERE gr.group_id IN (SELECT id FROM anc) AND gr.schedule IS NULL)
+            SELECT {triple})"#,
         anc = members::ancestors(r#""users"."id""#, members::NOW),
-        pair = pair.replace("{r}", &roles).replace("{p}", &perms),
+        triple = triple
+            .replace("{r}", &roles)
+            .replace("{p}", &perms)
+            .replace("{s}", &scheduled),
     )
 }
 

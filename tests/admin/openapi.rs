@@ -33,6 +33,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/v1/roles/{role}"),
     ("patch", "/api/v1/roles/{role}"),
     ("delete", "/api/v1/roles/{role}"),
+    ("get", "/api/v1/groups/{group}/roles"),
     ("put", "/api/v1/groups/{group}/roles/{role}"),
     ("delete", "/api/v1/groups/{group}/roles/{role}"),
     ("put", "/api/v1/users/{user}/roles/{role}"),

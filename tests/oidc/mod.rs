@@ -10,6 +10,7 @@ mod keys_at_rest;
 mod last_access;
 mod par;
 mod roles;
+mod schedule;
 mod throttle;
 mod tokens;
 
