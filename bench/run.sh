@@ -91,5 +91,6 @@ scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256})" re
 scenario "token: refresh + scope roles, 50 groups × 20 roles of 100 (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles.txt
 scenario "token: refresh + scope roles, 50 groups × 20 distinct roles (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_distinct.txt
 scenario "token: refresh + scope roles, 50 expiring memberships × 20 roles of 100 (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_expiring.txt
+scenario "token: refresh + scope roles, 50 groups + 50 scheduled grants (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_scheduled.txt
 scenario "GET /oauth2/jwks" jwks.lua
 echo "server RSS at the end: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB" >&2

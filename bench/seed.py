@@ -111,6 +111,17 @@ ends = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3
 for g in groups[:50]:
     admin_call("PUT", f"/groups/{g}/users/oidc.expiring", {"expires_at": ends})
 
+# oidc.scheduled: the groups of oidc.user and 10 more, each holding 5 catalog roles on a
+# schedule (Berlin office hours): every token request evaluates 50 scheduled grants.
+OFFICE = {"schedule": {"time_zone": "Europe/Berlin",
+                       "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "18:00"}]}}
+sched_groups = [call("POST", "/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                                         "displayName": f"bench-scheduled-{i}"})["id"] for i in range(10)]
+for gi, g in enumerate(sched_groups):
+    for k in range(5):
+        admin_call("PUT", f"/groups/{g}/roles/app.catalog.r{(gi * 11 + k) % 100}", OFFICE)
+oidc_user("oidc.scheduled", groups[:50] + sched_groups)
+
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k):
@@ -160,7 +171,8 @@ def refresh_tokens(user, scope, n):
 os.makedirs(out, exist_ok=True)
 for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
                           ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles"),
-                          ("refresh_roles_expiring.txt", "oidc.expiring", SCOPE + " roles")]:
+                          ("refresh_roles_expiring.txt", "oidc.expiring", SCOPE + " roles"),
+                          ("refresh_roles_scheduled.txt", "oidc.scheduled", SCOPE + " roles")]:
     with open(f"{out}/{file}", "w") as f:
         f.write("\n".join(refresh_tokens(user, scope, 128)) + "\n")
 with open(f"{out}/client.txt", "w") as f:
