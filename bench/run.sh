@@ -35,13 +35,18 @@ case "$DB" in
   *) echo "DB must be sqlite or postgres" >&2; exit 2 ;;
 esac
 
-# The per-client and login rate limits are raised: the benchmark measures throughput, not the limiter.
-SCIMITAR_CLIENT_FAILURES_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
-RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
-  SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >"$work/server.log" 2>&1 &
-pid=$!
+# Starts the server (arguments: extra environment). The per-client and login rate limits are
+# raised: the benchmark measures throughput, not the limiter.
+start_server() {
+  env "$@" SCIMITAR_CLIENT_FAILURES_PER_MINUTE=1000000000 SCIMITAR_LOGIN_ATTEMPTS_PER_MINUTE=1000000 \
+    RUST_LOG=warn SCIMITAR_BIND="127.0.0.1:$PORT" SCIMITAR_BOOTSTRAP_TOKEN="$token" DATABASE_URL="$url" \
+    SCIMITAR_MAX_BODY_BYTES=$((16 << 20)) "$bin" serve >>"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+}
+pid=
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null; [[ $DB == postgres ]] && drop_db; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+start_server
 
 seed_start=$(date +%s.%N)
 python3 "$root/bench/seed.py" "http://127.0.0.1:$PORT/scim/v2" "$token" "$N" "$M" "$BIG" "$work" >&2
@@ -93,4 +98,14 @@ scenario "token: refresh + scope roles, 50 groups × 20 distinct roles (${SCIMIT
 scenario "token: refresh + scope roles, 50 expiring memberships × 20 roles of 100 (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_expiring.txt
 scenario "token: refresh + scope roles, 50 groups + 50 scheduled grants (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_scheduled.txt
 scenario "GET /oauth2/jwks" jwks.lua
-echo "server RSS at the end: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB" >&2
+rss="$(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
+# Last-accessed recording (on above, the default) against off: the same server restarted on the
+# same database with SCIMITAR_RECORD_ACCESS=false; the refresh row uses token families of its own
+# (the first row's were rotated). Runs later than the "on" rows: compare several runs.
+if grep -qE "${ONLY:-.}" <<<"recording off: client_credentials refresh"; then
+  kill $pid; wait $pid 2>/dev/null || true
+  start_server SCIMITAR_RECORD_ACCESS=false
+  scenario "token: client_credentials (${SCIMITAR_SIGNING_ALG:-RS256}), last-accessed recording off" client_credentials.lua
+  scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256}), last-accessed recording off" refresh.lua REFRESH_FILE=refresh_off.txt
+fi
+echo "server RSS (recording on) at the end: $rss" >&2

@@ -169,7 +169,8 @@ def refresh_tokens(user, scope, n):
 
 
 os.makedirs(out, exist_ok=True)
-for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
+for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_off.txt", "oidc.user", SCOPE),
+                          ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
                           ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles"),
                           ("refresh_roles_expiring.txt", "oidc.expiring", SCOPE + " roles"),
                           ("refresh_roles_scheduled.txt", "oidc.scheduled", SCOPE + " roles")]:
