@@ -28,7 +28,9 @@ pub fn held_at(
     at_us: i64,
 ) -> (Held, Option<i64>) {
     let mut next: Option<i64> = None;
-    for g in scheduled {
+    // A role held anyway does not change with its schedule: its boundaries end nothing.
+    let always: std::collections::HashSet<String> = roles.iter().cloned().collect();
+    for g in scheduled.iter().filter(|g| !always.contains(&g.role)) {
         if g.schedule.active_at_us(at_us) {
             roles.push(g.role.clone());
             permissions.extend(g.permissions.iter().cloned());

@@ -92,7 +92,8 @@ fn time(s: &str) -> Result<Time, ScheduleError> {
     let (h, m) = s
         .split_once(':')
         .ok_or_else(|| bad(format!("time {s:?} is not HH:MM")))?;
-    if h.len() != 2 || m.len() != 2 {
+    // Two ASCII digits each: `parse` alone would take "+8" as 8.
+    if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
         return Err(bad(format!("time {s:?} is not HH:MM")));
     }
     let (h, m): (i8, i8) = match (h.parse::<i8>(), m.parse::<i8>()) {
@@ -248,8 +249,11 @@ impl ScheduledGrant {
     /// From the stored form. A stored schedule that no longer parses (it was checked when
     /// written, so only a time zone dropped from a future tz database could do this) grants
     /// nothing: failing closed, and said in the log.
-    pub fn from_stored(role: String, permissions: Vec<String>, spec: &ScheduleSpec) -> Option<ScheduledGrant> {
-        match Schedule::parse(spec) {
+    pub fn from_stored(role: String, permissions: Vec<String>, spec: serde_json::Value) -> Option<ScheduledGrant> {
+        let parsed = serde_json::from_value::<ScheduleSpec>(spec)
+            .map_err(|e| ScheduleError(e.to_string()))
+            .and_then(|spec| Schedule::parse(&spec));
+        match parsed {
             Ok(schedule) => Some(ScheduledGrant {
                 role,
                 permissions,
@@ -382,6 +386,8 @@ mod tests {
             ("Europe/Berlin", vec!["mon"], "08:00", "08:00"),
             ("Europe/Berlin", vec!["mon"], "8:00", "18:00"),
             ("Europe/Berlin", vec!["mon"], "08:00", "25:00"),
+            ("Europe/Berlin", vec!["mon"], "+8:00", "18:00"),
+            ("Europe/Berlin", vec!["mon"], "08:00", "1-:00"),
             ("Europe/Berlin", vec!["mon"], "08:60", "18:00"),
             ("Europe/Berlin", vec!["mon"], "", "18:00"),
             ("Europe/Berlin", vec!["mon"], "-1:00", "18:00"),

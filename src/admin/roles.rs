@@ -176,7 +176,8 @@ pub struct GroupRoleOut {
     name: String,
     /// When it applies, if only at times.
     #[serde(skip_serializing_if = "Option::is_none")]
-    schedule: Option<ScheduleSpec>,
+    #[schema(value_type = Option<ScheduleSpec>)]
+    schedule: Option<serde_json::Value>,
 }
 
 /// Everything a user holds.

@@ -45,14 +45,13 @@ pub struct Grant {
 pub struct GroupGrant {
     pub role: Uuid,
     pub role_name: String,
-    pub schedule: Option<ScheduleSpec>,
+    /// The schedule as stored (a [`ScheduleSpec`]).
+    pub schedule: Option<serde_json::Value>,
 }
 
-/// A stored schedule read back (written by [`Roles::grant`], so it parses).
-fn stored_schedule(text: Option<String>) -> Result<Option<ScheduleSpec>, StoreError> {
-    text.map(|t| serde_json::from_str(&t))
-        .transpose()
-        .map_err(|e| StoreError::Db(sea_orm::DbErr::Custom(format!("a stored schedule: {e}"))))
+/// A stored schedule as shown: the JSON written (checked then), kept as it is.
+fn shown_schedule(text: Option<String>) -> Option<serde_json::Value> {
+    text.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
 }
 
 /// Who a grant goes to.
@@ -315,7 +314,7 @@ impl Roles<'_> {
                 Ok(GroupGrant {
                     role: r.try_get("", "id")?,
                     role_name: r.try_get("", "name")?,
-                    schedule: stored_schedule(r.try_get("", "schedule")?)?,
+                    schedule: shown_schedule(r.try_get("", "schedule")?),
                 })
             })
             .collect()
@@ -323,14 +322,26 @@ impl Roles<'_> {
 
     /// Revokes a grant (idempotent: `false` when there was none).
     pub async fn revoke(&self, actor: &Actor, from: Grantee, role: Uuid) -> Result<bool, StoreError> {
-        let (table, column, target, event) = target(from, role, "role.revoke");
+        let (table, column, target, mut event) = target(from, role, "role.revoke");
         let tx = self.store.write_tx().await?;
-        let sql = format!("DELETE FROM {table} WHERE {column} = $1 AND role_id = $2");
-        let removed = tx
-            .execute_raw(self.stmt(&sql, vec![target.into(), role.into()]))
-            .await?
-            .rows_affected()
-            == 1;
+        // A group grant's schedule goes into the audit event: what was taken back, exactly.
+        let returning = match from {
+            Grantee::Group(_) => "schedule",
+            Grantee::User(_) => "CAST(NULL AS TEXT) AS schedule",
+        };
+        let sql = format!("DELETE FROM {table} WHERE {column} = $1 AND role_id = $2 RETURNING {returning}");
+        let rows = tx
+            .query_all_raw(self.stmt(&sql, vec![target.into(), role.into()]))
+            .await?;
+        let removed = !rows.is_empty();
+        if let Some(schedule) = rows
+            .first()
+            .map(|r| r.try_get::<Option<String>>("", "schedule"))
+            .transpose()?
+            .flatten()
+        {
+            event = event.with_detail(json!({"role_id": role, "schedule": shown_schedule(Some(schedule))}));
+        }
         if removed {
             audit::record(&*tx, actor, vec![event]).await?;
         }
@@ -368,7 +379,18 @@ impl Roles<'_> {
         for r in rows {
             let group: Option<Uuid> = r.try_get("", "group_id")?;
             let role: Uuid = r.try_get("", "role_id")?;
-            let schedule: Option<String> = r.try_get("", "schedule")?;
+            let schedule = match r.try_get::<Option<String>>("", "schedule")? {
+                None => None,
+                Some(text) => match serde_json::from_str::<ScheduleSpec>(&text) {
+                    Ok(spec) => Some(spec),
+                    // Checked when written; one that no longer reads grants nothing (as on
+                    // the token path), and says so.
+                    Err(e) => {
+                        tracing::warn!(%role, error = %e, "a stored schedule no longer parses; the grant is ignored");
+                        continue;
+                    }
+                },
+            };
             let g = match by_grant.entry((group, role)) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => e.insert(Grant {
@@ -376,7 +398,7 @@ impl Roles<'_> {
                     role,
                     role_name: String::new(),
                     permissions: vec![],
-                    schedule: stored_schedule(schedule)?,
+                    schedule,
                 }),
             };
             g.role_name = r.try_get("", "name")?;

@@ -15,11 +15,7 @@ use super::{
     audit::{self, Actor, Event},
     held_cache, members,
 };
-use crate::access::{
-    Held,
-    held::held_at,
-    schedule::{ScheduleSpec, ScheduledGrant},
-};
+use crate::access::{Held, held::held_at, schedule::ScheduledGrant};
 
 /// The stored form of a User, derived from its SCIM document by the SCIM layer.
 #[derive(Debug, Clone)]
@@ -353,13 +349,15 @@ impl Users<'_> {
         let epoch = take(1).unwrap_or_default();
         let mut changes_at = take(2).and_then(|t| t.parse::<i64>().ok());
         let held = if roles {
-            type Stored = (Vec<String>, Vec<String>, Vec<(String, ScheduleSpec, Vec<String>)>);
+            // Schedules stay JSON values here: one that no longer reads as a schedule (say,
+            // written by a newer version before a rollback) drops that grant, not the request.
+            type Stored = (Vec<String>, Vec<String>, Vec<(String, Value, Vec<String>)>);
             let (roles, permissions, scheduled): Stored =
                 serde_json::from_str(take(3).as_deref().unwrap_or("[[],[],[]]"))
                     .map_err(|e| StoreError::Db(DbErr::Custom(format!("roles of a user: {e}"))))?;
             let scheduled: Vec<ScheduledGrant> = scheduled
                 .into_iter()
-                .filter_map(|(role, spec, permissions)| ScheduledGrant::from_stored(role, permissions, &spec))
+                .filter_map(|(role, spec, permissions)| ScheduledGrant::from_stored(role, permissions, spec))
                 .collect();
             let (held, next) = held_at(roles, permissions, &scheduled, now);
             // What the tokens say changes at the next schedule boundary too.

@@ -139,6 +139,25 @@ async fn a_scheduled_grant_follows_berlin_office_hours_across_spring_forward() {
     let (claims, _, _) = sign_in(&app, &rp).await;
     assert_eq!(roles_of(&claims), ["payroll", "wiki"], "08:00 CEST");
 
+    // Saturday: outside every window (the holdings are cached now). Granting the role again
+    // without a schedule reaches the next sign-in at once.
+    clock.set(at("2027-04-03T10:00:00Z"));
+    let (claims, _, _) = sign_in(&app, &rp).await;
+    assert_eq!(roles_of(&claims), ["wiki"], "Saturday");
+    assert_eq!(
+        app.admin("PUT", "/groups/office/roles/payroll", None).await.status(),
+        204
+    );
+    let (claims, life, _) = sign_in(&app, &rp).await;
+    assert_eq!(roles_of(&claims), ["payroll", "wiki"], "granted for good");
+    assert_eq!(life, 900);
+    assert_eq!(
+        app.admin("PUT", "/groups/office/roles/payroll", Some(office_hours()))
+            .await
+            .status(),
+        204
+    );
+
     // The same answers from `?at=`, whatever the server's clock says.
     assert!(!holds_payroll(&app, "2027-03-26T06:59:59Z").await);
     assert!(holds_payroll(&app, "2027-03-26T08:00:00+01:00").await);
