@@ -7,6 +7,7 @@ pub mod auth; // bearer tokens, scopes, password hashing
 pub mod cli; // the remote administration commands (admin API client)
 pub mod clock; // the server's clock (injectable for tests)
 pub mod config; // `Config`, from flags and `SCIMITAR_*` / `DATABASE_URL`
+pub mod console; // the admin console under /console (HTML, htmx)
 pub mod db; // connection set-up for SQLite and PostgreSQL
 pub mod metrics; // Prometheus metrics and the request-tracking middleware
 pub mod oidc; // OpenID Connect provider under /oauth2 and /.well-known

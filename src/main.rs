@@ -182,6 +182,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!("Created the first admin token (scopes: scim admin). It is shown only once:\n\n    {token}\n");
         println!("Try: curl -H 'Authorization: Bearer {token}' {base}/scim/v2/Users");
     }
+    println!("Console: {base}/console");
+    if let Some(link) = &app.setup_link {
+        println!(
+            "No administrator yet. Create the first one in a browser (the link works once; each start prints a new one):\n\n    {link}\n"
+        );
+    }
     app.run_until_stopped().await?;
     Ok(())
 }

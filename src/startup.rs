@@ -19,6 +19,8 @@ pub struct Application {
     state: AppState,
     /// A token created because the database had none (printed once by `serve`).
     pub initial_token: Option<String>,
+    /// While no user is an administrator: the console's one-time setup link.
+    pub setup_link: Option<String>,
 }
 
 impl Application {
@@ -55,6 +57,11 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
+        // The console signs in through this server's own authorization endpoint.
+        crate::console::signin::ensure_client(&store, &issuer).await?;
+        let setup_link = crate::console::setup::open_if_needed(&store)
+            .await?
+            .map(|secret| format!("{issuer}/console/setup?token={secret}"));
         let state = AppState {
             store,
             config: Arc::new(config.clone()),
@@ -70,7 +77,10 @@ impl Application {
         let store = state.store.clone();
         every(60, "pruning rate-limit windows", move || {
             let store = store.clone();
-            async move { store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await }
+            async move {
+                store.console_sessions().prune().await?;
+                store.limits().prune(2 * crate::store::limits::WINDOW_SECONDS).await
+            }
         });
         // Expired memberships: deleted and audited (`member.expire`) soon after their instant;
         // reads never wait for it. Every replica sweeps; each expiry is audited once.
@@ -112,6 +122,7 @@ impl Application {
                 .configure(scim::configure)
                 .configure(oidc::configure)
                 .configure(admin::configure(max_body))
+                .configure(crate::console::configure)
         })
         // Request headers must arrive within 5 s (or the request deadline, if shorter); the
         // body is covered by `ops::deadline`.
@@ -130,6 +141,7 @@ impl Application {
             server: server.run(),
             state,
             initial_token,
+            setup_link,
         })
     }
 

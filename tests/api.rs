@@ -2,6 +2,7 @@
 //! with a fresh database and talks HTTP to it.
 mod admin;
 mod common;
+mod console;
 mod oidc;
 mod ops;
 mod robust;

@@ -22,6 +22,7 @@ mod m20261201_000017_access_epoch;
 mod m20261201_000018_membership_windows;
 mod m20261201_000019_client_access;
 mod m20261201_000020_grant_schedules;
+mod m20261201_000021_console_sessions;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_membership_windows::Migration),
             Box::new(m20261201_000019_client_access::Migration),
             Box::new(m20261201_000020_grant_schedules::Migration),
+            Box::new(m20261201_000021_console_sessions::Migration),
         ]
     }
 }

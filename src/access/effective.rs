@@ -136,3 +136,65 @@ pub async fn check(store: &Store, user: Uuid, wanted: &Permission, at_us: i64) -
         .flat_map(|h| h.sources)
         .collect())
 }
+
+/// What `user` would no longer hold if their direct membership of `group` ended at `at_us`:
+/// the roles and permissions that reach them only through it (directly, or through groups
+/// they are in only by way of it). Exact over every path, not only the shortest: a
+/// permission that also comes through another group, or directly, is not lost.
+pub async fn lost_without(store: &Store, user: Uuid, group: Uuid, at_us: i64) -> Result<Lost, StoreError> {
+    let groups = members::groups_of(store.db(), &[user], at_us)
+        .await?
+        .remove(&user)
+        .unwrap_or_default();
+    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
+    let mut nodes = ids.clone();
+    nodes.push(user);
+    let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (g, member) in store.roles().edges(&nodes, at_us).await? {
+        parents.entry(member).or_default().push(g);
+    }
+    // The groups still reached from the user without that one membership.
+    let mut kept: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    let mut queue = VecDeque::from([user]);
+    while let Some(node) = queue.pop_front() {
+        for p in parents.get(&node).into_iter().flatten() {
+            if node == user && *p == group {
+                continue;
+            }
+            if kept.insert(*p) {
+                queue.push_back(*p);
+            }
+        }
+    }
+    let (mut now_roles, mut now_perms) = (BTreeMap::new(), BTreeMap::new());
+    let (mut after_roles, mut after_perms) = (BTreeMap::new(), BTreeMap::new());
+    for grant in store.roles().grants(user, &ids).await? {
+        if let Some(spec) = &grant.schedule
+            && !Schedule::parse(spec).is_ok_and(|s| s.active_at_us(at_us))
+        {
+            continue;
+        }
+        let stays = grant.group.is_none_or(|g| kept.contains(&g));
+        now_roles.insert(grant.role_name.clone(), ());
+        for p in &grant.permissions {
+            now_perms.insert(p.clone(), ());
+        }
+        if stays {
+            after_roles.insert(grant.role_name.clone(), ());
+            for p in &grant.permissions {
+                after_perms.insert(p.clone(), ());
+            }
+        }
+    }
+    Ok(Lost {
+        roles: now_roles.into_keys().filter(|r| !after_roles.contains_key(r)).collect(),
+        permissions: now_perms.into_keys().filter(|p| !after_perms.contains_key(p)).collect(),
+    })
+}
+
+/// What ending a membership would take away (sorted).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lost {
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+}

@@ -68,6 +68,8 @@ async fn group_access(
         .list()
         .await?
         .into_iter()
+        // The console is not an application that receives groups.
+        .filter(|c| c.client_id != crate::console::signin::CLIENT_ID)
         .filter(|c| {
             c.groups_prefix
                 .as_deref()

@@ -19,6 +19,8 @@ pub enum Source {
     Admin,
     Cli,
     Oidc,
+    /// The admin console (`/console`), acting as the signed-in administrator.
+    Console,
     /// The server's own upkeep (e.g. the expiry sweeper).
     System,
 }
@@ -31,6 +33,7 @@ impl Source {
             Source::Admin => "admin",
             Source::Cli => "cli",
             Source::Oidc => "oidc",
+            Source::Console => "console",
             Source::System => "system",
         }
     }

@@ -140,6 +140,23 @@ impl Users<'_> {
         keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await
     }
 
+    /// The userNames of the given users that exist.
+    pub async fn names_of(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let rows: Vec<(Uuid, String)> = user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .column(user::Column::UserName)
+                .filter(user::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(self.store.db())
+                .await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// Emails of the given users, in their stored order.
     pub async fn emails_of(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
         let mut out: HashMap<Uuid, Vec<String>> = HashMap::new();
@@ -243,6 +260,49 @@ impl Groups<'_> {
             query = query.filter(contains(Expr::col(group::Column::DisplayNameCi), q));
         }
         keyset(self.store.db(), query, group::Column::Id, after, limit, |g| g.id).await
+    }
+
+    /// The groups `id` is a direct member of now, by name.
+    pub async fn groups_of_group(&self, id: Uuid) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let sql = format!(
+            r#"SELECT g.id, g.display_name FROM group_members gm JOIN "groups" g ON g.id = gm.group_id
+                WHERE gm.member_id = $1 AND {} ORDER BY g.display_name_ci"#,
+            members::in_effect_sql("gm", "$2"),
+        );
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            self.store.backend(),
+            sql,
+            vec![id.into(), self.store.now_us().into()],
+        );
+        self.store
+            .db()
+            .query_all_raw(stmt)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "display_name")?)))
+            .collect()
+    }
+
+    /// How many direct members (users and groups) each of `ids` has now: one indexed count
+    /// per statement of up to 500 groups.
+    pub async fn member_counts(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT gm.group_id, COUNT(*) AS n FROM group_members gm
+                  WHERE gm.group_id IN ({}) AND {} GROUP BY gm.group_id",
+                params.join(", "),
+                members::in_effect_sql("gm", &format!("${}", chunk.len() + 1)),
+            );
+            let mut values: Vec<sea_orm::Value> = chunk.iter().map(|id| (*id).into()).collect();
+            values.push(self.store.now_us().into());
+            let stmt = sea_orm::Statement::from_sql_and_values(self.store.backend(), sql, values);
+            for r in self.store.db().query_all_raw(stmt).await? {
+                out.insert(r.try_get::<Uuid>("", "group_id")?, r.try_get::<i64>("", "n")?);
+            }
+        }
+        Ok(out)
     }
 
     /// The users that are direct members of a group, keyset-paged on the member id.

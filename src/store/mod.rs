@@ -3,6 +3,7 @@ pub mod access_log;
 pub mod audit;
 mod authority;
 mod commit;
+pub mod console;
 mod expiry;
 pub mod groups;
 mod held_cache;

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub store: Store,
     /// The app's database (for a second server on the same database).
     pub database_url: String,
+    /// The console's one-time setup link, printed at start while there is no administrator.
+    pub setup_link: Option<String>,
     sqlite_file: Option<std::path::PathBuf>,
 }
 
@@ -152,6 +154,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.state().store.clone();
+    let setup_link = app.setup_link.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -159,6 +162,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         token,
         store,
         database_url,
+        setup_link,
         sqlite_file,
     }
 }

@@ -86,6 +86,38 @@ impl Clients<'_> {
         Ok(())
     }
 
+    /// Stores the server's own built-in client (the console's), not audited: it is part of
+    /// the server, like its signing keys' first generation. A replica that lost the race to
+    /// create it finds it there (`ON CONFLICT DO NOTHING`).
+    pub async fn insert_builtin(&self, client: oauth_client::Model) -> Result<(), StoreError> {
+        use sea_orm::sea_query::OnConflict;
+        let mut batch = Batch::default();
+        batch.push(
+            self.store.db(),
+            &oauth_client::Entity::insert(oauth_client::ActiveModel::from(client)).on_conflict(
+                OnConflict::column(oauth_client::Column::ClientId)
+                    .do_nothing()
+                    .to_owned(),
+            ),
+        );
+        self.store.write_batch(batch).await?;
+        Ok(())
+    }
+
+    /// Points the console's built-in client at this server's callback (the public address
+    /// changed between starts). Not audited: it is the server's own configuration.
+    pub async fn set_redirect_uris(&self, client_id: &str, uris: serde_json::Value) -> Result<(), StoreError> {
+        use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+        let tx = self.store.write_tx().await?;
+        oauth_client::Entity::update_many()
+            .col_expr(oauth_client::Column::RedirectUris, Expr::value(uris))
+            .filter(oauth_client::Column::ClientId.eq(client_id))
+            .exec(&*tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Replaces a confidential client's secret hash (the old secret stops working at once).
     /// Audited as `client.secret_rotate`.
     pub async fn set_secret(&self, actor: &Actor, client_id: &str, secret_hash: &str) -> Result<(), StoreError> {

@@ -1,0 +1,643 @@
+//! Groups in the console (seeds 000, 001, 002): search-as-you-type list with member counts,
+//! **New group** (a duplicate name is reported inline), and each group's page with the tabs
+//! **Users** (members with last sign-in and last access per application; **Add users** in a
+//! dialog with search and check boxes; **Remove users** after a confirmation of what each
+//! user loses), **Roles**, **Nested groups** and **Activity**.
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Admin, ConsoleError,
+    page::{self, Chrome},
+};
+use crate::{
+    AppState,
+    access::{Builtin, effective},
+    store::{
+        StoreError,
+        audit::AuditQuery,
+        groups::{GroupData, MemberOp},
+    },
+};
+
+type State = web::Data<AppState>;
+
+/// Rows per page of a list.
+const PAGE: u64 = 50;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/groups", web::get().to(list))
+        .route("/groups", web::post().to(create))
+        .route("/groups/rows", web::get().to(rows))
+        .route("/groups/{id}", web::get().to(show))
+        .route("/groups/{id}/candidates", web::get().to(candidates))
+        .route("/groups/{id}/add", web::post().to(add))
+        .route("/groups/{id}/remove", web::post().to(confirm_remove))
+        .route("/groups/{id}/remove/confirm", web::post().to(remove));
+}
+
+/// The fields of a form body, repeated names kept (check boxes).
+fn fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// The user ids checked in a form (`user=<id>` repeated); anything else is a 400.
+fn checked_users(fields: &[(String, String)]) -> Result<Vec<Uuid>, ConsoleError> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "user")
+        .map(|(_, v)| Uuid::parse_str(v).map_err(|_| ConsoleError::BadRequest("A selected user is not valid.".into())))
+        .collect()
+}
+
+fn group_id(raw: &str) -> Result<Uuid, ConsoleError> {
+    Uuid::parse_str(raw).map_err(|_| ConsoleError::NotFound)
+}
+
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+fn when_us(us: Option<i64>) -> String {
+    when(us.and_then(DateTime::from_timestamp_micros))
+}
+
+pub struct GroupRow {
+    pub id: Uuid,
+    pub name: String,
+    pub members: i64,
+}
+
+#[derive(Template)]
+#[template(path = "console/group_rows.html")]
+struct Rows {
+    groups: Vec<GroupRow>,
+    q: String,
+    next: Option<String>,
+    total: u64,
+}
+
+#[derive(Template)]
+#[template(path = "console/groups.html")]
+struct GroupsPage {
+    c: Chrome,
+    rows: Rows,
+    can_write: bool,
+    new_name: String,
+    new_users: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    cursor: Option<Uuid>,
+}
+
+async fn group_rows(state: &AppState, q: &str, after: Option<Uuid>) -> Result<Rows, ConsoleError> {
+    let page = state.store.groups().search(Some(q.trim()), after, PAGE).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|g| g.id).collect();
+    let counts = state.store.groups().member_counts(&ids).await?;
+    Ok(Rows {
+        groups: page
+            .items
+            .into_iter()
+            .map(|g| GroupRow {
+                members: counts.get(&g.id).copied().unwrap_or(0),
+                id: g.id,
+                name: g.display_name,
+            })
+            .collect(),
+        q: q.to_owned(),
+        next: page.next.map(|n| n.to_string()),
+        total: page.total,
+    })
+}
+
+/// **Groups**: the first page, the search box and (for writers) **New group**.
+async fn list(admin: Admin, state: State, q: web::Query<SearchQuery>) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::GroupRead)?;
+    let rows = group_rows(&state, &q.q, q.cursor).await?;
+    let page = GroupsPage {
+        c: Chrome::new(&admin, "Groups"),
+        rows,
+        can_write: admin.can(Builtin::GroupWrite),
+        new_name: String::new(),
+        new_users: String::new(),
+        error: None,
+    };
+    Ok(page::html(StatusCode::OK, page.render()))
+}
+
+/// The rows alone, for search-as-you-type (htmx) and the next page.
+async fn rows(admin: Admin, state: State, q: web::Query<SearchQuery>) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::GroupRead)?;
+    let rows = group_rows(&state, &q.q, q.cursor).await?;
+    Ok(page::html(StatusCode::OK, rows.render()))
+}
+
+/// **New group**: a unique **Group name** and optional **Add users** (user names, emails or
+/// ids, separated by commas or new lines). A taken name or an unknown user comes back inline.
+async fn create(admin: Admin, state: State, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
+    let f = fields(&body);
+    admin.check_csrf(field(&f, "csrf"))?;
+    admin.require(Builtin::GroupWrite)?;
+    let name = field(&f, "name").trim().to_owned();
+    let users_text = field(&f, "users").to_owned();
+    let wanted: Vec<String> = users_text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let result = async {
+        if name.is_empty() {
+            return Err(ConsoleError::BadRequest("Enter a group name.".into()));
+        }
+        if name.chars().count() > 256 {
+            return Err(ConsoleError::BadRequest(
+                "A group name has at most 256 characters.".into(),
+            ));
+        }
+        let mut ids = vec![];
+        for w in &wanted {
+            ids.push(resolve_user(&state, w).await?);
+        }
+        let data = GroupData {
+            display_name: name.clone(),
+            external_id: None,
+            doc: serde_json::json!({}),
+        };
+        Ok(state.store.groups().create(&admin.actor(), data, &ids).await?)
+    };
+    match result.await {
+        Ok(group) => Ok(page::see_other(&format!("/console/groups/{}", group.id))),
+        Err(
+            e @ (ConsoleError::BadRequest(_)
+            | ConsoleError::Store(StoreError::Conflict(_) | StoreError::Forbidden { .. })),
+        ) => {
+            let status = match &e {
+                ConsoleError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+                ConsoleError::Store(StoreError::Forbidden { .. }) => StatusCode::FORBIDDEN,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let message = match &e {
+                ConsoleError::Store(StoreError::Conflict(_)) => {
+                    format!(
+                        "A group named \u{201c}{name}\u{201d} already exists. Group names are unique (ignoring case)."
+                    )
+                }
+                other => other.to_string(),
+            };
+            let page = GroupsPage {
+                c: Chrome::new(&admin, "Groups"),
+                rows: group_rows(&state, "", None).await?,
+                can_write: true,
+                new_name: name,
+                new_users: users_text,
+                error: Some(message),
+            };
+            Ok(page::html(status, page.render()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn resolve_user(state: &AppState, ident: &str) -> Result<Uuid, ConsoleError> {
+    crate::admin::ident::user(&state.store, ident)
+        .await
+        .map_err(|_| ConsoleError::BadRequest(format!("No user \u{201c}{ident}\u{201d}.")))
+}
+
+/// One member on the **Users** tab.
+pub struct MemberRow {
+    pub id: Uuid,
+    pub user_name: String,
+    pub display_name: String,
+    pub active: bool,
+    pub last_login: String,
+    pub expires: Option<String>,
+    /// Last token per application, in the order of `apps`.
+    pub access: Vec<String>,
+}
+
+pub struct Tab {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+pub struct RoleRow {
+    pub name: String,
+    pub schedule: Option<String>,
+}
+
+pub struct NestedRow {
+    pub id: Uuid,
+    pub name: String,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub member: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/group.html")]
+struct GroupPage {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    tab: &'static str,
+    tabs: Vec<Tab>,
+    can_write: bool,
+    notice: Option<String>,
+    // Users
+    members: Vec<MemberRow>,
+    apps: Vec<String>,
+    total: u64,
+    next: Option<String>,
+    // Roles
+    roles: Vec<RoleRow>,
+    // Nested groups
+    children: Vec<NestedRow>,
+    parents: Vec<NestedRow>,
+    // Activity
+    events: Vec<EventRow>,
+}
+
+#[derive(Deserialize)]
+struct ShowQuery {
+    tab: Option<String>,
+    cursor: Option<Uuid>,
+    added: Option<u32>,
+    removed: Option<u32>,
+}
+
+const TABS: [(&str, &str); 4] = [
+    ("users", "Users"),
+    ("roles", "Roles"),
+    ("nested", "Nested groups"),
+    ("activity", "Activity"),
+];
+
+/// A group's page, one tab at a time.
+async fn show(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::GroupRead)?;
+    let id = group_id(&path)?;
+    let group = state.store.groups().get(id).await?;
+    let tab = TABS
+        .iter()
+        .find(|(k, _)| Some(*k) == q.tab.as_deref())
+        .map_or("users", |(k, _)| *k);
+    let notice = match (q.added, q.removed) {
+        (Some(n), _) => Some(format!("Added {n} user{}.", if n == 1 { "" } else { "s" })),
+        (_, Some(n)) => Some(format!("Removed {n} user{}.", if n == 1 { "" } else { "s" })),
+        _ => None,
+    };
+    let mut page = GroupPage {
+        c: Chrome::new(&admin, "Groups"),
+        id,
+        name: group.display_name.clone(),
+        tab,
+        tabs: TABS
+            .iter()
+            .map(|(key, label)| Tab {
+                key,
+                label,
+                current: *key == tab,
+            })
+            .collect(),
+        can_write: admin.can(Builtin::GroupWrite),
+        notice,
+        members: vec![],
+        apps: vec![],
+        total: 0,
+        next: None,
+        roles: vec![],
+        children: vec![],
+        parents: vec![],
+        events: vec![],
+    };
+    match tab {
+        "users" => {
+            let apps: Vec<(String, String)> = state
+                .store
+                .clients()
+                .list()
+                .await?
+                .into_iter()
+                .filter(|c| c.client_id != super::signin::CLIENT_ID)
+                .filter(|c| {
+                    c.groups_prefix
+                        .as_deref()
+                        .is_none_or(|p| group.display_name.starts_with(p))
+                })
+                .map(|c| (c.client_id, c.name))
+                .collect();
+            let found = state.store.groups().member_users(id, q.cursor, PAGE).await?;
+            let ids: Vec<Uuid> = found.items.iter().map(|u| u.id).collect();
+            let windows = state.store.groups().windows(id, &ids).await?;
+            let mut last = state.store.last_access(&ids).await?;
+            page.total = found.total;
+            page.next = found.next.map(|n| n.to_string());
+            page.members = found
+                .items
+                .into_iter()
+                .map(|u| {
+                    let seen = last.remove(&u.id).unwrap_or_default();
+                    MemberRow {
+                        id: u.id,
+                        display_name: u.display_name.unwrap_or_default(),
+                        active: u.active,
+                        last_login: when(u.last_login),
+                        expires: windows
+                            .get(&u.id)
+                            .and_then(|w| w.expires_at_us)
+                            .map(|t| when_us(Some(t))),
+                        access: apps
+                            .iter()
+                            .map(|(client, _)| when_us(seen.iter().find(|(c, _)| c == client).map(|(_, t)| *t)))
+                            .collect(),
+                        user_name: u.user_name,
+                    }
+                })
+                .collect();
+            page.apps = apps.into_iter().map(|(_, name)| name).collect();
+        }
+        "roles" => {
+            page.roles = state
+                .store
+                .roles()
+                .of_group(id)
+                .await?
+                .into_iter()
+                .map(|g| RoleRow {
+                    name: g.role_name,
+                    schedule: g.schedule.map(|s| schedule_text(&s)),
+                })
+                .collect();
+        }
+        "nested" => {
+            let members = state.store.groups().members(id).await?;
+            page.children = members
+                .into_iter()
+                .filter(|m| m.member_type == "Group")
+                .map(|m| NestedRow {
+                    id: m.member_id,
+                    name: m.display.unwrap_or_default(),
+                })
+                .collect();
+            let of = state.store.groups().groups_of_group(id).await?;
+            page.parents = of.into_iter().map(|(id, name)| NestedRow { id, name }).collect();
+        }
+        _ => {
+            let events = state
+                .store
+                .audit()
+                .list(&AuditQuery {
+                    group_id: Some(id),
+                    member_id: None,
+                    action: None,
+                    since: None,
+                    before: None,
+                    limit: 100,
+                })
+                .await?;
+            let names = user_names(&state, events.iter().filter_map(|e| e.member_id)).await?;
+            page.events = events
+                .into_iter()
+                .map(|e| EventRow {
+                    at: when(Some(e.at)),
+                    actor: e.actor,
+                    member: e
+                        .member_id
+                        .map(|m| names.get(&m).cloned().unwrap_or_else(|| m.to_string()))
+                        .unwrap_or_default(),
+                    action: e.action,
+                })
+                .collect();
+        }
+    }
+    Ok(page::html(StatusCode::OK, page.render()))
+}
+
+/// A schedule in one line: "Europe/Berlin: mon tue 08:00–18:00".
+fn schedule_text(s: &serde_json::Value) -> String {
+    let windows: Vec<String> = s["weekly"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| {
+            let days: Vec<&str> = w["days"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str())
+                .collect();
+            format!(
+                "{} {}\u{2013}{}",
+                days.join(" "),
+                w["from"].as_str().unwrap_or(""),
+                w["to"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let mut text = format!("{}: {}", s["time_zone"].as_str().unwrap_or("?"), windows.join(", "));
+    if let Some(d) = s["from_date"].as_str() {
+        text.push_str(&format!(", from {d}"));
+    }
+    if let Some(d) = s["until_date"].as_str() {
+        text.push_str(&format!(", until {d}"));
+    }
+    text
+}
+
+async fn user_names(state: &AppState, ids: impl Iterator<Item = Uuid>) -> Result<HashMap<Uuid, String>, ConsoleError> {
+    let ids: Vec<Uuid> = ids.collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    Ok(state.store.users().names_of(&ids).await?)
+}
+
+pub struct Candidate {
+    pub id: Uuid,
+    pub user_name: String,
+    pub display_name: String,
+    pub email: String,
+    pub member: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/candidates.html")]
+struct Candidates {
+    users: Vec<Candidate>,
+    q: String,
+}
+
+#[derive(Deserialize)]
+struct CandidateQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The **Add users** dialog's search: users whose userName, name or email contains the text,
+/// each with a check box (members already in the group are shown, not selectable).
+async fn candidates(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    q: web::Query<CandidateQuery>,
+) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let text = q.q.trim();
+    let users = if text.is_empty() {
+        vec![]
+    } else {
+        let found = state.store.users().search(Some(text), None, 20).await?;
+        let ids: Vec<Uuid> = found.items.iter().map(|u| u.id).collect();
+        let mut emails = state.store.users().emails_of(&ids).await?;
+        let mut out = Vec::with_capacity(found.items.len());
+        for u in found.items {
+            out.push(Candidate {
+                member: state.store.groups().has_member(id, u.id).await?,
+                id: u.id,
+                email: emails
+                    .remove(&u.id)
+                    .and_then(|e| e.into_iter().next())
+                    .unwrap_or_default(),
+                display_name: u.display_name.unwrap_or_default(),
+                user_name: u.user_name,
+            });
+        }
+        out
+    };
+    let page = Candidates {
+        users,
+        q: text.to_owned(),
+    };
+    Ok(page::html(StatusCode::OK, page.render()))
+}
+
+/// Adds the checked users.
+async fn add(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = fields(&body);
+    admin.check_csrf(field(&f, "csrf"))?;
+    admin.require(Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let users = checked_users(&f)?;
+    if users.is_empty() {
+        return Ok(page::see_other(&format!("/console/groups/{id}")));
+    }
+    let n = users.len();
+    state
+        .store
+        .groups()
+        .modify(&admin.actor(), id, None, |_| {
+            Ok::<_, StoreError>((None, vec![MemberOp::Add(users)]))
+        })
+        .await?;
+    Ok(page::see_other(&format!("/console/groups/{id}?added={n}")))
+}
+
+pub struct Loss {
+    pub id: Uuid,
+    pub user_name: String,
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/remove_confirm.html")]
+struct ConfirmRemove {
+    c: Chrome,
+    id: Uuid,
+    name: String,
+    losses: Vec<Loss>,
+}
+
+/// **Remove users**, first step: what each checked user would lose — the roles and
+/// permissions that reach them only through this group — and a button to confirm.
+async fn confirm_remove(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = fields(&body);
+    admin.check_csrf(field(&f, "csrf"))?;
+    admin.require(Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let group = state.store.groups().get(id).await?;
+    let users = checked_users(&f)?;
+    if users.is_empty() {
+        return Ok(page::see_other(&format!("/console/groups/{id}")));
+    }
+    let names = state.store.users().names_of(&users).await?;
+    let now = state.store.now_us();
+    let mut losses = vec![];
+    for u in users {
+        let Some(user_name) = names.get(&u) else { continue };
+        let lost = effective::lost_without(&state.store, u, id, now).await?;
+        losses.push(Loss {
+            id: u,
+            user_name: user_name.clone(),
+            roles: lost.roles,
+            permissions: lost.permissions,
+        });
+    }
+    let page = ConfirmRemove {
+        c: Chrome::new(&admin, "Groups"),
+        id,
+        name: group.display_name,
+        losses,
+    };
+    Ok(page::html(StatusCode::OK, page.render()))
+}
+
+/// **Remove users**, confirmed.
+async fn remove(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+    _req: HttpRequest,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = fields(&body);
+    admin.check_csrf(field(&f, "csrf"))?;
+    admin.require(Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let users = checked_users(&f)?;
+    let n = users.len();
+    if n > 0 {
+        state
+            .store
+            .groups()
+            .modify(&admin.actor(), id, None, |_| {
+                Ok::<_, StoreError>((None, vec![MemberOp::Remove(users)]))
+            })
+            .await?;
+    }
+    Ok(page::see_other(&format!("/console/groups/{id}?removed={n}")))
+}

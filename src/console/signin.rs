@@ -1,0 +1,270 @@
+//! Signing in to the console. The console is an OIDC client of its own server: a built-in
+//! public client (`scimitar-console`, ensured at start-up with this server's callback) that
+//! runs the authorization code flow with PKCE against `/oauth2/authorize` — so administrators
+//! sign in on the same login page, with the same rate limits, audit and login session as any
+//! application — and redeems the code in-process (no token is issued: the code's family is
+//! revoked at once). The console then keeps its own session: an HttpOnly, SameSite=Strict
+//! cookie (`__Host-` over https) whose hash names a `console_sessions` row, with a CSRF token.
+use actix_web::{
+    HttpRequest, HttpResponse, cookie::Cookie, cookie::SameSite, cookie::time::Duration as CookieDuration,
+    http::StatusCode, web,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use entity::oauth_client;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{ConsoleError, page};
+use crate::{
+    AppState,
+    auth::tokens,
+    oidc::{ct_eq, random_secret},
+    store::{Store, StoreError, console::SESSION_TTL_US, oidc::grants::Redeemed},
+};
+
+/// The console's own OIDC client.
+pub const CLIENT_ID: &str = "scimitar-console";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(home))
+        .route("/", web::get().to(home))
+        .route("/login", web::get().to(login))
+        .route("/callback", web::get().to(callback))
+        .route("/logout", web::post().to(logout));
+}
+
+async fn home() -> HttpResponse {
+    page::see_other("/console/groups")
+}
+
+fn https(issuer: &str) -> bool {
+    issuer.starts_with("https://")
+}
+
+pub fn session_cookie_name(issuer: &str) -> &'static str {
+    if https(issuer) {
+        "__Host-scimitar_console"
+    } else {
+        "scimitar_console"
+    }
+}
+
+fn flow_cookie_name(issuer: &str) -> &'static str {
+    if https(issuer) {
+        "__Host-scimitar_console_flow"
+    } else {
+        "scimitar_console_flow"
+    }
+}
+
+/// Over https a `__Host-` cookie (Secure, Path=/, no Domain); over plain http (development)
+/// the bare name, scoped to `/console`.
+fn cookie(
+    name: &'static str,
+    value: String,
+    same_site: SameSite,
+    max_age: Option<CookieDuration>,
+    issuer: &str,
+) -> Cookie<'static> {
+    let secure = https(issuer);
+    let mut c = Cookie::build(name, value)
+        .path(if secure { "/" } else { "/console" })
+        .http_only(true)
+        .secure(secure)
+        .same_site(same_site)
+        .finish();
+    if let Some(age) = max_age {
+        c.set_max_age(age);
+    } else {
+        c.make_removal();
+    }
+    c
+}
+
+fn callback_uri(issuer: &str) -> String {
+    format!("{issuer}/console/callback")
+}
+
+/// Makes sure the console's client exists with this server's callback (the issuer may change
+/// between starts). Part of the server, so not audited.
+pub async fn ensure_client(store: &Store, issuer: &str) -> Result<(), StoreError> {
+    let redirect = json!([callback_uri(issuer)]);
+    match store.clients().get(CLIENT_ID).await? {
+        Some(c) if c.redirect_uris == redirect => Ok(()),
+        Some(_) => store.clients().set_redirect_uris(CLIENT_ID, redirect).await,
+        None => {
+            let client = oauth_client::Model {
+                client_id: CLIENT_ID.to_owned(),
+                secret_hash: None,
+                name: "Scimitar console".to_owned(),
+                redirect_uris: redirect,
+                post_logout_redirect_uris: json!([]),
+                public: true,
+                grant_types: "authorization_code".to_owned(),
+                groups_claim: "names".to_owned(),
+                groups_prefix: None,
+                created: Utc::now(),
+                require_par: false,
+                resource_server: false,
+                permissions_prefix: None,
+                iam_permissions: false,
+            };
+            store.clients().insert_builtin(client).await
+        }
+    }
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        verifier.as_bytes(),
+    ))
+}
+
+/// Starts the code flow: a state and a PKCE verifier in a short-lived cookie, then the
+/// authorization endpoint (which shows the login page unless a login session exists).
+async fn login(state: web::Data<AppState>) -> HttpResponse {
+    let (flow_state, verifier) = (random_secret(), random_secret());
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", CLIENT_ID),
+        ("redirect_uri", &callback_uri(&state.issuer)),
+        ("scope", "openid"),
+        ("state", &flow_state),
+        ("code_challenge", &s256(&verifier)),
+        ("code_challenge_method", "S256"),
+    ])
+    .expect("plain pairs encode");
+    let mut res = page::see_other(&format!("/oauth2/authorize?{query}"));
+    let flow = cookie(
+        flow_cookie_name(&state.issuer),
+        format!("{flow_state}.{verifier}"),
+        // The callback arrives by a redirect from the login page: Lax lets the cookie come along.
+        SameSite::Lax,
+        Some(CookieDuration::minutes(10)),
+        &state.issuer,
+    );
+    let _ = res.add_cookie(&flow);
+    res
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// The end of the code flow: checks the state, redeems the code (PKCE) and starts a console
+/// session for the user who signed in.
+async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ConsoleError> {
+    let q: Callback = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| ConsoleError::BadRequest("The sign-in answer is malformed.".into()))?;
+    if let Some(e) = q.error {
+        return Err(ConsoleError::BadRequest(format!(
+            "Sign-in did not complete ({e}). Start again."
+        )));
+    }
+    let flow = req
+        .cookie(flow_cookie_name(&state.issuer))
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let (flow_state, verifier) = flow.split_once('.').unwrap_or_default();
+    let (Some(code), Some(sent_state)) = (q.code, q.state) else {
+        return Err(ConsoleError::BadRequest("The sign-in answer is incomplete.".into()));
+    };
+    if flow_state.is_empty() || !ct_eq(flow_state, &sent_state) {
+        return Err(ConsoleError::BadRequest(
+            "This sign-in was not started here, or took too long. Start again.".into(),
+        ));
+    }
+    let expected_redirect = callback_uri(&state.issuer);
+    let challenge = s256(verifier);
+    let check = |row: &entity::auth_code::Model| -> Result<(), ConsoleError> {
+        let pkce_ok = row.code_challenge.as_deref().is_some_and(|c| ct_eq(c, &challenge));
+        if row.client_id == CLIENT_ID && row.redirect_uri == expected_redirect && pkce_ok {
+            Ok(())
+        } else {
+            Err(ConsoleError::BadRequest(
+                "The sign-in answer does not match this sign-in.".into(),
+            ))
+        }
+    };
+    let store = &state.store;
+    let row = match store
+        .grants()
+        .redeem_code(&tokens::hash(&code), store.access_expiry(), check)
+        .await?
+    {
+        Redeemed::Fresh(row) => row,
+        Redeemed::Invalid | Redeemed::Replayed => {
+            return Err(ConsoleError::BadRequest("The sign-in expired. Start again.".into()));
+        }
+    };
+    // The console issues no tokens from the code.
+    if let Some(family) = row.family_id {
+        store.grants().revoke_family(family, store.access_expiry()).await?;
+    }
+    let secret = random_secret();
+    store
+        .console_sessions()
+        .create(
+            &tokens::hash(&secret),
+            row.user_id,
+            row.auth_time.timestamp_micros(),
+            &random_secret(),
+        )
+        .await?;
+    let mut res = page::see_other("/console/groups");
+    let session = cookie(
+        session_cookie_name(&state.issuer),
+        secret,
+        SameSite::Strict,
+        Some(CookieDuration::seconds(SESSION_TTL_US / 1_000_000)),
+        &state.issuer,
+    );
+    let _ = res.add_cookie(&session);
+    let _ = res.add_cookie(&cookie(
+        flow_cookie_name(&state.issuer),
+        String::new(),
+        SameSite::Lax,
+        None,
+        &state.issuer,
+    ));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Ends the console session (the login session of the authorization endpoint is ended with
+/// the OIDC end-session endpoint, linked from the page).
+async fn logout(
+    state: web::Data<AppState>,
+    admin: super::Admin,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    admin.check_csrf(&form.csrf)?;
+    if let Some(c) = req.cookie(session_cookie_name(&state.issuer)) {
+        state.store.console_sessions().end(&tokens::hash(c.value())).await?;
+    }
+    let mut res = page::message(
+        StatusCode::OK,
+        "Signed out",
+        "You are signed out of the console. To sign out of Scimitar everywhere in this browser, \
+         use the sign-out of your applications.",
+    );
+    let _ = res.add_cookie(&cookie(
+        session_cookie_name(&state.issuer),
+        String::new(),
+        SameSite::Strict,
+        None,
+        &state.issuer,
+    ));
+    Ok(res)
+}

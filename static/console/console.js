@@ -1,0 +1,34 @@
+// Scimitar console: the little the pages need beyond htmx, with no inline script (the CSP
+// forbids it). Dialogs: a button with data-open="<dialog id>" opens that dialog modally and
+// puts focus on its first field; Escape and buttons with data-close close it, and focus goes
+// back to the button that opened it.
+"use strict";
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-open]");
+  if (opener) {
+    const dialog = document.getElementById(opener.dataset.open);
+    if (dialog) {
+      dialog.showModal();
+      dialog.returnFocusTo = opener;
+      const first = dialog.querySelector("input:not([type=hidden]), button, select, textarea");
+      if (first) first.focus();
+    }
+    return;
+  }
+  const closer = event.target.closest("[data-close]");
+  if (closer) {
+    const dialog = closer.closest("dialog");
+    if (dialog) dialog.close();
+  }
+});
+document.addEventListener("close", (event) => {
+  const dialog = event.target;
+  if (dialog instanceof HTMLDialogElement && dialog.returnFocusTo) dialog.returnFocusTo.focus();
+}, true);
+// "Select all" check boxes: data-select-all="<name>" toggles every check box of that name.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`)
+    .forEach((box) => { box.checked = all.checked; });
+});
