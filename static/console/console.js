@@ -32,3 +32,18 @@ document.addEventListener("change", (event) => {
   document.querySelectorAll(`input[type=checkbox][name="${all.dataset.selectAll}"]`)
     .forEach((box) => { box.checked = all.checked; });
 });
+// Add users: a user checked in the search results moves to the "Selected" list, so the next
+// search (which replaces the results) does not drop it.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.type !== "checkbox" || !box.checked) return;
+  const results = box.closest("[data-pick-results]");
+  if (!results) return;
+  const picked = document.getElementById(results.dataset.pickResults);
+  const item = box.closest("li");
+  if (picked && item) {
+    picked.appendChild(item);
+    picked.hidden = false;
+    box.focus();
+  }
+});
