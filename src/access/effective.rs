@@ -49,36 +49,81 @@ pub struct Held {
     pub sources: Vec<Source>,
 }
 
+/// A user's groups at an instant, with the membership edges among them: enough to name the
+/// shortest chain to each group and to ask what is reached without one membership.
+pub struct Memberships {
+    pub user: Uuid,
+    /// Every group the user is in, directly or through nesting.
+    pub groups: Vec<members::GroupOf>,
+    /// member → the groups it is a direct member of (among the user's groups).
+    parents: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl Memberships {
+    pub async fn load(store: &Store, user: Uuid, at_us: i64) -> Result<Memberships, StoreError> {
+        let groups = members::groups_of(store.db(), &[user], at_us)
+            .await?
+            .remove(&user)
+            .unwrap_or_default();
+        let mut nodes: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
+        nodes.push(user);
+        let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (group, member) in store.roles().edges(&nodes, at_us).await? {
+            parents.entry(member).or_default().push(group);
+        }
+        Ok(Memberships { user, groups, parents })
+    }
+
+    pub fn ids(&self) -> Vec<Uuid> {
+        self.groups.iter().map(|g| g.id).collect()
+    }
+
+    /// The shortest chain from the user to each of their groups: the user's own (direct)
+    /// group first, the group itself last.
+    pub fn chains(&self) -> HashMap<Uuid, Vec<Uuid>> {
+        let known: std::collections::HashSet<Uuid> = self.groups.iter().map(|g| g.id).collect();
+        let mut chain: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        let mut queue = VecDeque::from([(self.user, vec![])]);
+        while let Some((node, path)) = queue.pop_front() {
+            for p in self.parents.get(&node).into_iter().flatten() {
+                if chain.contains_key(p) || !known.contains(p) {
+                    continue;
+                }
+                let mut next = path.clone();
+                next.push(*p);
+                chain.insert(*p, next.clone());
+                queue.push_back((*p, next));
+            }
+        }
+        chain
+    }
+
+    /// The groups still reached from the user without their direct membership of `group`.
+    pub fn reached_without(&self, group: Uuid) -> std::collections::HashSet<Uuid> {
+        let mut kept = std::collections::HashSet::new();
+        let mut queue = VecDeque::from([self.user]);
+        while let Some(node) = queue.pop_front() {
+            for p in self.parents.get(&node).into_iter().flatten() {
+                if node == self.user && *p == group {
+                    continue;
+                }
+                if kept.insert(*p) {
+                    queue.push_back(*p);
+                }
+            }
+        }
+        kept
+    }
+}
+
 /// Every permission (grants as granted, wildcards included) the user holds at `at_us`
 /// (microseconds since the Unix epoch), sorted. The memberships are today's rows: one that
 /// already expired and was swept is not brought back for an instant in the past.
 pub async fn effective(store: &Store, user: Uuid, at_us: i64) -> Result<Vec<Held>, StoreError> {
-    let groups = members::groups_of(store.db(), &[user], at_us)
-        .await?
-        .remove(&user)
-        .unwrap_or_default();
-    let names: HashMap<Uuid, String> = groups.iter().map(|g| (g.id, g.display_name.clone())).collect();
-    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
-    // Shortest chain from the user to each group, over the membership edges among them.
-    let mut nodes = ids.clone();
-    nodes.push(user);
-    let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (group, member) in store.roles().edges(&nodes, at_us).await? {
-        parents.entry(member).or_default().push(group);
-    }
-    let mut chain: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    let mut queue = VecDeque::from([(user, vec![])]);
-    while let Some((node, path)) = queue.pop_front() {
-        for p in parents.get(&node).into_iter().flatten() {
-            if chain.contains_key(p) || !names.contains_key(p) {
-                continue;
-            }
-            let mut next = path.clone();
-            next.push(*p);
-            chain.insert(*p, next.clone());
-            queue.push_back((*p, next));
-        }
-    }
+    let m = Memberships::load(store, user, at_us).await?;
+    let names: HashMap<Uuid, String> = m.groups.iter().map(|g| (g.id, g.display_name.clone())).collect();
+    let ids = m.ids();
+    let chain = m.chains();
     let group_ref = |id: &Uuid| GroupRef {
         id: *id,
         display_name: names.get(id).cloned().unwrap_or_default(),
@@ -140,40 +185,18 @@ pub async fn check(store: &Store, user: Uuid, wanted: &Permission, at_us: i64) -
 /// What `user` would no longer hold if their direct membership of `group` ended at `at_us`:
 /// the roles and permissions that reach them only through it (directly, or through groups
 /// they are in only by way of it). Exact over every path, not only the shortest: a
-/// permission that also comes through another group, or directly, is not lost.
+/// permission that also comes through another group, or directly, or under a wildcard kept,
+/// is not lost. Scheduled grants count as grants, open now or not (a grant kept only on a
+/// schedule counts as kept).
 pub async fn lost_without(store: &Store, user: Uuid, group: Uuid, at_us: i64) -> Result<Lost, StoreError> {
-    let groups = members::groups_of(store.db(), &[user], at_us)
-        .await?
-        .remove(&user)
-        .unwrap_or_default();
-    let ids: Vec<Uuid> = groups.iter().map(|g| g.id).collect();
-    let mut nodes = ids.clone();
-    nodes.push(user);
-    let mut parents: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for (g, member) in store.roles().edges(&nodes, at_us).await? {
-        parents.entry(member).or_default().push(g);
-    }
-    // The groups still reached from the user without that one membership.
-    let mut kept: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
-    let mut queue = VecDeque::from([user]);
-    while let Some(node) = queue.pop_front() {
-        for p in parents.get(&node).into_iter().flatten() {
-            if node == user && *p == group {
-                continue;
-            }
-            if kept.insert(*p) {
-                queue.push_back(*p);
-            }
-        }
-    }
+    let m = Memberships::load(store, user, at_us).await?;
+    let ids = m.ids();
+    let kept = m.reached_without(group);
     let (mut now_roles, mut now_perms) = (BTreeMap::new(), BTreeMap::new());
     let (mut after_roles, mut after_perms) = (BTreeMap::new(), BTreeMap::new());
+    // Scheduled grants count whether or not their window is open now: what is lost is the
+    // grant, not just this hour of it.
     for grant in store.roles().grants(user, &ids).await? {
-        if let Some(spec) = &grant.schedule
-            && !Schedule::parse(spec).is_ok_and(|s| s.active_at_us(at_us))
-        {
-            continue;
-        }
         let stays = grant.group.is_none_or(|g| kept.contains(&g));
         now_roles.insert(grant.role_name.clone(), ());
         for p in &grant.permissions {
@@ -186,9 +209,15 @@ pub async fn lost_without(store: &Store, user: Uuid, group: Uuid, at_us: i64) ->
             }
         }
     }
+    // A permission still covered by one kept (`wiki.page.edit` under a kept `wiki.*`) is not lost.
+    let kept_grants: Vec<Permission> = after_perms.keys().filter_map(|p| Permission::parse(p).ok()).collect();
+    let covered = |p: &str| Permission::parse(p).is_ok_and(|p| kept_grants.iter().any(|k| k.covers(&p)));
     Ok(Lost {
         roles: now_roles.into_keys().filter(|r| !after_roles.contains_key(r)).collect(),
-        permissions: now_perms.into_keys().filter(|p| !after_perms.contains_key(p)).collect(),
+        permissions: now_perms
+            .into_keys()
+            .filter(|p| !after_perms.contains_key(p) && !covered(p))
+            .collect(),
     })
 }
 

@@ -16,6 +16,9 @@ pub enum ConsoleError {
     /// The action needs a permission the administrator does not hold.
     #[error("this needs the permission {0}")]
     Forbidden(&'static str),
+    /// The change was refused for a reason the text gives (e.g. the escalation rules).
+    #[error("{0}")]
+    Refused(String),
     /// The form's CSRF token is missing or wrong.
     #[error("the form expired")]
     Csrf,
@@ -31,7 +34,10 @@ impl ResponseError for ConsoleError {
     fn status_code(&self) -> StatusCode {
         match self {
             ConsoleError::SignIn => StatusCode::SEE_OTHER,
-            ConsoleError::NoConsoleAccess(_) | ConsoleError::Forbidden(_) | ConsoleError::Csrf => StatusCode::FORBIDDEN,
+            ConsoleError::NoConsoleAccess(_)
+            | ConsoleError::Forbidden(_)
+            | ConsoleError::Refused(_)
+            | ConsoleError::Csrf => StatusCode::FORBIDDEN,
             ConsoleError::NotFound | ConsoleError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             ConsoleError::BadRequest(_) | ConsoleError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ConsoleError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,

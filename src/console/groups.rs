@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
+    forms::{checked_users, field, fields},
     page::{self, Chrome},
 };
 use crate::{
@@ -30,6 +31,9 @@ type State = web::Data<AppState>;
 /// Rows per page of a list.
 const PAGE: u64 = 50;
 
+/// Users one form may add or remove at once.
+const MAX_PICKED: usize = 500;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/groups", web::get().to(list))
         .route("/groups", web::post().to(create))
@@ -39,24 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}/add", web::post().to(add))
         .route("/groups/{id}/remove", web::post().to(confirm_remove))
         .route("/groups/{id}/remove/confirm", web::post().to(remove));
-}
-
-/// The fields of a form body, repeated names kept (check boxes).
-fn fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
-/// The user ids checked in a form (`user=<id>` repeated); anything else is a 400.
-fn checked_users(fields: &[(String, String)]) -> Result<Vec<Uuid>, ConsoleError> {
-    fields
-        .iter()
-        .filter(|(k, _)| k == "user")
-        .map(|(_, v)| Uuid::parse_str(v).map_err(|_| ConsoleError::BadRequest("A selected user is not valid.".into())))
-        .collect()
 }
 
 fn group_id(raw: &str) -> Result<Uuid, ConsoleError> {
@@ -263,6 +249,7 @@ struct GroupPage {
     tab: &'static str,
     tabs: Vec<Tab>,
     can_write: bool,
+    can_read_users: bool,
     notice: Option<String>,
     // Users
     members: Vec<MemberRow>,
@@ -286,11 +273,12 @@ struct ShowQuery {
     removed: Option<u32>,
 }
 
-const TABS: [(&str, &str); 4] = [
-    ("users", "Users"),
-    ("roles", "Roles"),
-    ("nested", "Nested groups"),
-    ("activity", "Activity"),
+/// The tabs, each with the permission that reading it needs (as on the admin API).
+const TABS: [(&str, &str, Builtin); 4] = [
+    ("users", "Users", Builtin::GroupRead),
+    ("roles", "Roles", Builtin::RoleRead),
+    ("nested", "Nested groups", Builtin::GroupRead),
+    ("activity", "Activity", Builtin::AuditRead),
 ];
 
 /// A group's page, one tab at a time.
@@ -303,7 +291,12 @@ async fn show(
     admin.require(Builtin::GroupRead)?;
     let id = group_id(&path)?;
     let group = state.store.groups().get(id).await?;
-    let tab = TABS
+    let tabs: Vec<(&'static str, &'static str)> = TABS
+        .iter()
+        .filter(|(_, _, needs)| admin.can(*needs))
+        .map(|(k, l, _)| (*k, *l))
+        .collect();
+    let tab = tabs
         .iter()
         .find(|(k, _)| Some(*k) == q.tab.as_deref())
         .map_or("users", |(k, _)| *k);
@@ -317,7 +310,7 @@ async fn show(
         id,
         name: group.display_name.clone(),
         tab,
-        tabs: TABS
+        tabs: tabs
             .iter()
             .map(|(key, label)| Tab {
                 key,
@@ -326,6 +319,7 @@ async fn show(
             })
             .collect(),
         can_write: admin.can(Builtin::GroupWrite),
+        can_read_users: admin.can(Builtin::UserRead),
         notice,
         members: vec![],
         apps: vec![],
@@ -505,6 +499,8 @@ async fn candidates(
     q: web::Query<CandidateQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     admin.require(Builtin::GroupWrite)?;
+    // Searching users shows their names and emails: what iam.user.read allows.
+    admin.require(Builtin::UserRead)?;
     let id = group_id(&path)?;
     let text = q.q.trim();
     let users = if text.is_empty() {
@@ -550,6 +546,18 @@ async fn add(
     if users.is_empty() {
         return Ok(page::see_other(&format!("/console/groups/{id}")));
     }
+    if users.len() > MAX_PICKED {
+        return Err(ConsoleError::BadRequest(format!(
+            "Select at most {MAX_PICKED} users at a time."
+        )));
+    }
+    // Only users: a group id posted as a user would nest a group.
+    let known = state.store.users().names_of(&users).await?;
+    if users.iter().any(|u| !known.contains_key(u)) {
+        return Err(ConsoleError::BadRequest(
+            "A selected user does not exist (any more).".into(),
+        ));
+    }
     let n = users.len();
     state
         .store
@@ -564,6 +572,8 @@ async fn add(
 pub struct Loss {
     pub id: Uuid,
     pub user_name: String,
+    /// Whether the administrator may see what the user holds.
+    pub known: bool,
     pub roles: Vec<String>,
     pub permissions: Vec<String>,
 }
@@ -594,17 +604,29 @@ async fn confirm_remove(
     if users.is_empty() {
         return Ok(page::see_other(&format!("/console/groups/{id}")));
     }
+    if users.len() > MAX_PICKED {
+        return Err(ConsoleError::BadRequest(format!(
+            "Select at most {MAX_PICKED} users at a time."
+        )));
+    }
     let names = state.store.users().names_of(&users).await?;
     let now = state.store.now_us();
+    // What a user holds is iam.user.read's to see (as `/users/{u}/permissions`).
+    let show_losses = admin.can(Builtin::UserRead);
     let mut losses = vec![];
     for u in users {
         let Some(user_name) = names.get(&u) else { continue };
-        let lost = effective::lost_without(&state.store, u, id, now).await?;
+        let lost = if show_losses {
+            Some(effective::lost_without(&state.store, u, id, now).await?)
+        } else {
+            None
+        };
         losses.push(Loss {
             id: u,
             user_name: user_name.clone(),
-            roles: lost.roles,
-            permissions: lost.permissions,
+            known: lost.is_some(),
+            roles: lost.as_ref().map(|l| l.roles.clone()).unwrap_or_default(),
+            permissions: lost.map(|l| l.permissions).unwrap_or_default(),
         });
     }
     let page = ConfirmRemove {
@@ -629,6 +651,11 @@ async fn remove(
     admin.require(Builtin::GroupWrite)?;
     let id = group_id(&path)?;
     let users = checked_users(&f)?;
+    if users.len() > MAX_PICKED {
+        return Err(ConsoleError::BadRequest(format!(
+            "Select at most {MAX_PICKED} users at a time."
+        )));
+    }
     let n = users.len();
     if n > 0 {
         state

@@ -8,11 +8,14 @@
 //! permissions of their roles allow, checked on every request ([`Admin`]); pages show only
 //! the controls those permissions allow.
 pub mod assets;
+mod audit;
 mod error;
+mod forms;
 mod groups;
 mod page;
 pub mod setup;
 pub mod signin;
+mod users;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(signin::configure)
             .configure(setup::configure)
             .configure(groups::configure)
+            .configure(users::configure)
+            .configure(audit::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ConsoleError::NotFound)
             })),

@@ -30,7 +30,11 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(admin: &Admin, section: &str) -> Chrome {
-        let sections = [("/console/groups", "Groups", Builtin::GroupRead)];
+        let sections = [
+            ("/console/groups", "Groups", Builtin::GroupRead),
+            ("/console/users", "Users", Builtin::UserRead),
+            ("/console/audit", "Audit log", Builtin::AuditRead),
+        ];
         Chrome {
             user_name: admin.user_name.clone(),
             csrf: admin.csrf.clone(),

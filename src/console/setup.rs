@@ -1,8 +1,10 @@
 //! The first administrator. While no user holds `iam.*`, `serve` prints a one-time setup
-//! link (`/console/setup?token=…`; only its hash is stored, and each start replaces it): the
-//! page creates a user with a password and grants it the role `administrator` (`iam.*`,
-//! created if missing). The link then stops working; later administrators are made by
-//! granting roles, in the console or the admin API.
+//! link (`/console/setup?token=…`; only its hash is stored, each start replaces it, and it
+//! expires after a day): the page creates a user with a password and grants it the role
+//! `administrator` (`iam.*`; created if missing — an existing role of that name that does not
+//! carry `iam.*` is left alone and `scimitar-administrator` is used instead). The link stops
+//! working once used, and as soon as anyone is an administrator however they became one;
+//! later administrators are made by granting roles.
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
@@ -20,8 +22,13 @@ use crate::{
     },
 };
 
-/// The role the first administrator gets.
+/// The role the first administrator gets, and the one used when a role of that name exists
+/// for something else.
 pub const ADMIN_ROLE: &str = "administrator";
+const FALLBACK_ROLE: &str = "scimitar-administrator";
+
+/// How long a setup link works.
+const SETUP_TTL_US: i64 = 24 * 3600 * 1_000_000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/setup", web::get().to(form))
@@ -33,10 +40,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub async fn open_if_needed(store: &Store) -> Result<Option<String>, StoreError> {
     let sessions = store.console_sessions();
     if sessions.administrator_exists().await? {
+        // A link printed earlier must not outlive the need for it.
+        sessions.close_setup().await?;
         return Ok(None);
     }
     let secret = random_secret();
-    sessions.begin_setup(&tokens::hash(&secret)).await?;
+    sessions
+        .begin_setup(&tokens::hash(&secret), store.now_us() + SETUP_TTL_US)
+        .await?;
     Ok(Some(secret))
 }
 
@@ -54,9 +65,18 @@ struct TokenQuery {
     token: String,
 }
 
+/// Is `token` the live setup link, while nobody is an administrator yet?
 async fn valid(state: &AppState, token: &str) -> Result<bool, ConsoleError> {
-    let stored = state.store.console_sessions().setup_hash().await?;
-    Ok(!token.is_empty() && stored.is_some_and(|h| ct_eq(&h, &tokens::hash(token))))
+    let sessions = state.store.console_sessions();
+    let stored = sessions.setup_hash().await?;
+    if token.is_empty() || !stored.is_some_and(|h| ct_eq(&h, &tokens::hash(token))) {
+        return Ok(false);
+    }
+    if sessions.administrator_exists().await? {
+        sessions.close_setup().await?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 fn spent() -> HttpResponse {
@@ -126,7 +146,7 @@ async fn submit(state: web::Data<AppState>, f: web::Form<SetupForm>) -> Result<H
     let user = match crate::scim::service::users::create(&state, &actor, body).await {
         Ok(u) => u,
         Err(e) => {
-            sessions.begin_setup(&hash).await?;
+            sessions.begin_setup(&hash, state.store.now_us() + SETUP_TTL_US).await?;
             if e.status.is_server_error() {
                 return Err(ConsoleError::Store(StoreError::Invalid(
                     "the user could not be created".into(),
@@ -135,37 +155,49 @@ async fn submit(state: web::Data<AppState>, f: web::Form<SetupForm>) -> Result<H
             return Ok(again(&e.detail, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let roles = state.store.roles();
-    let role = match roles.resolve(ADMIN_ROLE).await? {
-        Some(id) => {
-            // An existing role of that name must carry everything, or it would not be one.
-            let r = roles.get(id).await?;
-            if !r.permissions.iter().any(|p| p == "iam.*" || p == "*") {
-                let mut ps = r.permissions.clone();
-                ps.push("iam.*".into());
-                roles.update(&actor, id, None, None, Some(&ps)).await?;
-            }
-            id
-        }
-        None => {
-            roles
-                .create(
-                    &actor,
-                    ADMIN_ROLE,
-                    "Every console and admin API permission",
-                    &["iam.*".to_owned()],
-                )
-                .await?
-                .id
-        }
-    };
-    roles.grant(&actor, Grantee::User(user.id), role, None).await?;
+    let role = admin_role(&state, &actor).await?;
+    state
+        .store
+        .roles()
+        .grant(&actor, Grantee::User(user.id), role.0, None)
+        .await?;
     Ok(page::message(
         StatusCode::OK,
         "Administrator created",
         &format!(
-            "{} is an administrator (role {ADMIN_ROLE}). Sign in at /console with that user name and password.",
-            user.user_name
+            "{} is an administrator (role {}). Sign in at /console with that user name and password.",
+            user.user_name, role.1
         ),
     ))
+}
+
+/// The role to make the first administrator with: `administrator` if it carries `iam.*` (or
+/// does not exist yet), else `scimitar-administrator`. An existing role is never changed: it
+/// may be granted to others, who would all become administrators.
+async fn admin_role(state: &AppState, actor: &Actor) -> Result<(uuid::Uuid, &'static str), ConsoleError> {
+    let roles = state.store.roles();
+    for name in [ADMIN_ROLE, FALLBACK_ROLE] {
+        match roles.resolve(name).await? {
+            Some(id) => {
+                let r = roles.get(id).await?;
+                if r.permissions.iter().any(|p| p == "iam.*" || p == "*") {
+                    return Ok((id, name));
+                }
+            }
+            None => {
+                let r = roles
+                    .create(
+                        actor,
+                        name,
+                        "Every console and admin API permission",
+                        &["iam.*".to_owned()],
+                    )
+                    .await?;
+                return Ok((r.id, name));
+            }
+        }
+    }
+    Err(ConsoleError::Refused(format!(
+        "Roles named {ADMIN_ROLE} and {FALLBACK_ROLE} exist without iam.*; grant an administrator role with the admin API instead."
+    )))
 }

@@ -3,7 +3,7 @@
 //! runs the authorization code flow with PKCE against `/oauth2/authorize` — so administrators
 //! sign in on the same login page, with the same rate limits, audit and login session as any
 //! application — and redeems the code in-process (no token is issued: the code's family is
-//! revoked at once). The console then keeps its own session: an HttpOnly, SameSite=Strict
+//! revoked at once). The console then keeps its own session: an HttpOnly, SameSite=Lax
 //! cookie (`__Host-` over https) whose hash names a `console_sessions` row, with a CSRF token.
 use actix_web::{
     HttpRequest, HttpResponse, cookie::Cookie, cookie::SameSite, cookie::time::Duration as CookieDuration,
@@ -24,7 +24,11 @@ use crate::{
 };
 
 /// The console's own OIDC client.
-pub const CLIENT_ID: &str = "scimitar-console";
+pub const CLIENT_ID: &str = crate::store::oidc::clients::BUILTIN_CONSOLE;
+
+/// A login session older than this signs in again before it opens the console (OIDC
+/// `max_age`, seconds): the console session's own lifetime.
+const MAX_AUTH_AGE_SECONDS: i64 = SESSION_TTL_US / 1_000_000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(home))
@@ -134,6 +138,7 @@ async fn login(state: web::Data<AppState>) -> HttpResponse {
         ("state", &flow_state),
         ("code_challenge", &s256(&verifier)),
         ("code_challenge_method", "S256"),
+        ("max_age", &MAX_AUTH_AGE_SECONDS.to_string()),
     ])
     .expect("plain pairs encode");
     let mut res = page::see_other(&format!("/oauth2/authorize?{query}"));
@@ -206,6 +211,12 @@ async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     if let Some(family) = row.family_id {
         store.grants().revoke_family(family, store.access_expiry()).await?;
     }
+    if !crate::oidc::subject::is_active(&state, row.user_id)
+        .await
+        .unwrap_or(false)
+    {
+        return Err(ConsoleError::BadRequest("This account is deactivated.".into()));
+    }
     let secret = random_secret();
     store
         .console_sessions()
@@ -220,7 +231,10 @@ async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let session = cookie(
         session_cookie_name(&state.issuer),
         secret,
-        SameSite::Strict,
+        // Lax, not Strict: a link to a console page from mail or chat must arrive signed in
+        // (Strict would send the browser round the sign-in again). Every GET only reads, and
+        // every POST checks the session's CSRF token.
+        SameSite::Lax,
         Some(CookieDuration::seconds(SESSION_TTL_US / 1_000_000)),
         &state.issuer,
     );
@@ -262,7 +276,7 @@ async fn logout(
     let _ = res.add_cookie(&cookie(
         session_cookie_name(&state.issuer),
         String::new(),
-        SameSite::Strict,
+        SameSite::Lax,
         None,
         &state.issuer,
     ));

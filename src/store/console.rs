@@ -116,37 +116,58 @@ impl ConsoleSessions<'_> {
             .unwrap_or(false))
     }
 
-    /// A new one-time setup secret (replacing any earlier one), stored as its hash.
-    pub async fn begin_setup(&self, secret_hash: &str) -> Result<(), StoreError> {
+    /// A new one-time setup secret (replacing any earlier one), stored as its hash with the
+    /// instant it stops working.
+    pub async fn begin_setup(&self, secret_hash: &str, until_us: i64) -> Result<(), StoreError> {
         let tx = self.store.write_tx().await?;
         tx.execute_raw(self.stmt("DELETE FROM server_secrets WHERE name = $1", vec![SETUP.into()]))
             .await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO server_secrets (name, value) VALUES ($1, $2)",
-            vec![SETUP.into(), secret_hash.into()],
+            vec![SETUP.into(), format!("{secret_hash} {until_us}").into()],
         ))
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The stored hash of the setup secret, while setup is open.
+    /// Closes setup: the link stops working.
+    pub async fn close_setup(&self) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        tx.execute_raw(self.stmt("DELETE FROM server_secrets WHERE name = $1", vec![SETUP.into()]))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stored hash of the setup secret, while setup is open and the link has not expired.
     pub async fn setup_hash(&self) -> Result<Option<String>, StoreError> {
         let row = self
             .store
             .db()
             .query_one_raw(self.stmt("SELECT value FROM server_secrets WHERE name = $1", vec![SETUP.into()]))
             .await?;
-        Ok(row.map(|r| r.try_get("", "value")).transpose()?)
+        let Some(value) = row.map(|r| r.try_get::<String>("", "value")).transpose()? else {
+            return Ok(None);
+        };
+        let (hash, until) = value.split_once(' ').unwrap_or((&value, "0"));
+        let live = until.parse::<i64>().is_ok_and(|u| self.store.now_us() < u);
+        Ok(live.then(|| hash.to_owned()))
     }
 
     /// Spends the setup secret: `true` for the one caller that deleted it.
     pub async fn finish_setup(&self, secret_hash: &str) -> Result<bool, StoreError> {
+        let Some(stored) = self.setup_hash().await? else {
+            return Ok(false);
+        };
+        if stored != secret_hash {
+            return Ok(false);
+        }
         let tx = self.store.write_tx().await?;
         let n = tx
             .execute_raw(self.stmt(
-                "DELETE FROM server_secrets WHERE name = $1 AND value = $2",
-                vec![SETUP.into(), secret_hash.into()],
+                "DELETE FROM server_secrets WHERE name = $1 AND value LIKE $2",
+                vec![SETUP.into(), format!("{secret_hash} %").into()],
             ))
             .await?
             .rows_affected();

@@ -123,7 +123,21 @@ impl Users<'_> {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<KeysetPage<user::Model>, StoreError> {
+        self.search_where(q, None, after, limit).await
+    }
+
+    /// [`Users::search`], only active (`Some(true)`) or deactivated (`Some(false)`) users.
+    pub async fn search_where(
+        &self,
+        q: Option<&str>,
+        active: Option<bool>,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<KeysetPage<user::Model>, StoreError> {
         let mut query = user::Entity::find();
+        if let Some(a) = active {
+            query = query.filter(user::Column::Active.eq(a));
+        }
         if let Some(q) = q.filter(|q| !q.is_empty()) {
             let with_email = Query::select()
                 .column(user_email::Column::UserId)

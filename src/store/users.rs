@@ -284,6 +284,27 @@ impl Users<'_> {
             .ok_or(StoreError::NotFound("user"))
     }
 
+    /// Ends every sign-in of the user now — login and console sessions, unredeemed codes,
+    /// refresh tokens and the access tokens of their families — audited as
+    /// `user.signins_end` (reason `signed out everywhere`).
+    pub async fn sign_out_everywhere(&self, actor: &Actor, id: Uuid) -> Result<(), StoreError> {
+        let tx = self.store.write_tx().await?;
+        let exists = user::Entity::find_by_id(id).one(&*tx).await?.is_some();
+        if !exists {
+            return Err(StoreError::NotFound("user"));
+        }
+        let event = ended_event(id, "signed out everywhere", &*tx, self.store.access_expiry())
+            .await?
+            .unwrap_or_else(|| {
+                Event::user("user.signins_end", id).with_detail(
+                    serde_json::json!({"reason": "signed out everywhere", "sessions": 0, "token_families": 0}),
+                )
+            });
+        audit::record(&*tx, actor, vec![event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// What the token path needs of a user, in one statement (each statement is a round trip
     /// to the database thread): the row, its groups in effect now (as [`Users::groups_of`]),
     /// its primary email, when its memberships next change on their own (an expiry, or a

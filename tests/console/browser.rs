@@ -330,6 +330,23 @@ async fn an_administrator_runs_the_seed_flows_in_a_browser() {
         assert!(activity.contains(needle), "{needle} in {activity}");
     }
     b.screenshot("group-activity").await;
+
+    // The user's page: found by typing, with groups and permissions and where they come from.
+    b.wait_for("//nav//a[normalize-space()='Users']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.field("Search users").await.send_keys("bo").await.unwrap();
+    b.wait_for("//div[@id='user-rows']//p[contains(., 'matching')]").await;
+    b.wait_for("//a[normalize-space()='bob']").await.click().await.unwrap();
+    b.wait_for("//h1[normalize-space()='bob']").await;
+    let page = b.text().await;
+    assert!(
+        page.contains("Docs") && page.contains("wiki.page.edit") && page.contains("role wiki-editor through Docs"),
+        "{page}"
+    );
+    b.screenshot("user").await;
     b.button("Sign out").await.click().await.unwrap();
     b.wait_for("//h1[normalize-space()='Signed out']").await;
 }

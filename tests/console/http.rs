@@ -360,3 +360,227 @@ async fn forms_need_the_csrf_token_and_pages_carry_strict_headers() {
     let res = b.get(app.url("/console/groups")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_user_page_shows_groups_permissions_and_ends_sign_ins() {
+    let app = spawn_app().await;
+    app.console_user("root", &["iam.*"]).await;
+    let alice = app.create_user_with_password("alice").await;
+    app.create_user_with_password("bob").await;
+    let engineering = app.create_group("Engineering", &[&alice]).await;
+    app.create_group("Company", &[&engineering]).await;
+    let body = json!({"name": "wiki-editor", "permissions": ["wiki.page.edit"]});
+    assert_eq!(app.admin("POST", "/roles", Some(body)).await.status(), 201);
+    assert_eq!(
+        app.admin("PUT", "/groups/Company/roles/wiki-editor", None)
+            .await
+            .status(),
+        204
+    );
+    let rp = app.register_client(json!({})).await;
+    let tokens = app.tokens_for(&rp, "alice", "openid offline_access").await;
+    let (b, html) = app.console_sign_in("root").await;
+    assert!(html.contains("href=\"/console/users\""), "Users in the navigation");
+    let token = csrf(&html);
+    let get = |path: String| {
+        let b = b.clone();
+        let url = app.url(&path);
+        async move { b.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+
+    // Search by part of a name, and the active filter.
+    let rows = get("/console/users/rows?q=LIC".into()).await;
+    assert!(
+        rows.contains(&format!("href=\"/console/users/{alice}\">alice</a>")),
+        "{rows}"
+    );
+    assert!(!rows.contains(">bob</a>"));
+    let inactive = get("/console/users/rows?active=inactive".into()).await;
+    assert!(!inactive.contains(">alice</a>"), "{inactive}");
+
+    // The page: groups with the chain, permissions with their source.
+    let page = get(format!("/console/users/{alice}")).await;
+    assert!(
+        page.contains(">Engineering</a></td>\n        <td>direct</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(">Company</a></td>\n        <td>through Engineering</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>wiki.page.edit</td>"), "{page}");
+    assert!(
+        page.contains("role wiki-editor through Engineering \u{2192} Company"),
+        "{page}"
+    );
+
+    // Sign out everywhere: alice's refresh token no longer works; audited from the console.
+    let res = b
+        .post(app.url(&format!("/console/users/{alice}/sign-out-everywhere")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let refreshed = app
+        .token_request(
+            &rp,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(refreshed.status(), StatusCode::BAD_REQUEST);
+    let ended = audit(&app, "user.signins_end").await;
+    assert_eq!(ended[0]["source"], "console");
+    assert_eq!(ended[0]["detail"]["reason"], "signed out everywhere");
+
+    // Set password: mismatch and policy refusals come back on the page; a good one is set.
+    let set = |p1: &'static str, p2: &'static str| {
+        b.post(app.url(&format!("/console/users/{alice}/password")))
+            .form(&[("csrf", token.as_str()), ("password", p1), ("password_again", p2)])
+            .send()
+    };
+    let res = set("a long enough passphrase", "something else").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("The two passwords differ"));
+    let res = set("short", "short").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+    let res = set("a long enough passphrase", "a long enough passphrase")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Deactivate, then reactivate.
+    for (value, active) in [("false", false), ("true", true)] {
+        let res = b
+            .post(app.url(&format!("/console/users/{alice}/active")))
+            .form(&[("csrf", token.as_str()), ("active", value)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let user = json_of(app.admin("GET", "/users/alice", None).await).await;
+        assert_eq!(user["active"], active);
+        if !active {
+            let inactive = get("/console/users/rows?active=inactive".into()).await;
+            assert!(inactive.contains(">alice</a>"), "{inactive}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_setup_link_dies_once_anyone_is_an_administrator_and_changes_no_existing_role() {
+    let app = spawn_app().await;
+    let link = app.setup_link.clone().expect("a setup link");
+    // A role named "administrator" already exists for an application, granted to a group.
+    let body = json!({"name": "administrator", "permissions": ["wiki.admin"]});
+    assert_eq!(app.admin("POST", "/roles", Some(body)).await.status(), 201);
+    let carol = app.create_user("carol").await;
+    app.create_group("Wiki admins", &[&carol]).await;
+    assert_eq!(
+        app.admin("PUT", "/groups/Wiki%20admins/roles/administrator", None)
+            .await
+            .status(),
+        204
+    );
+    let b = cookie_client();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let res = b
+        .post(app.url("/console/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("user_name", "root"),
+            ("password", PASSWORD),
+            ("password_again", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("scimitar-administrator"));
+    let role = json_of(app.admin("GET", "/roles/administrator", None).await).await;
+    assert_eq!(role["permissions"], json!(["wiki.admin"]), "left alone");
+    let held = json_of(app.admin("GET", "/users/carol/permissions/iam.group.read", None).await).await;
+    assert_eq!(held["held"], false, "carol did not become an administrator");
+
+    // Another server: an administrator made through the admin API closes the link.
+    let other = spawn_app().await;
+    let link = other.setup_link.clone().expect("a setup link");
+    other.console_user("root", &["iam.*"]).await;
+    assert_eq!(b.get(&link).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_and_pages_and_losses_respect_wildcards() {
+    let app = spawn_app().await;
+    app.console_user("root", &["iam.*"]).await;
+    let alice = app.create_user_with_password("alice").await;
+    let eng = app.create_group("Engineering", &[&alice]).await;
+    app.create_group("Docs", &[&alice]).await;
+    for (role, permission, group) in [
+        ("page-editor", "wiki.page.edit", "Engineering"),
+        ("wiki-admin", "wiki.*", "Docs"),
+    ] {
+        let body = json!({"name": role, "permissions": [permission]});
+        assert_eq!(app.admin("POST", "/roles", Some(body)).await.status(), 201);
+        assert_eq!(
+            app.admin("PUT", &format!("/groups/{group}/roles/{role}"), None)
+                .await
+                .status(),
+            204
+        );
+    }
+    for i in 0..60 {
+        app.create_group(&format!("team-{i:02}"), &[]).await;
+    }
+    let (b, html) = app.console_sign_in("root").await;
+    assert!(html.contains("href=\"/console/audit\""));
+    let get = |path: &str| {
+        let b = b.clone();
+        let url = app.url(path);
+        async move {
+            let res = b.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    // Filtered by group: only Engineering's events.
+    let (status, page) = get("/console/audit?group=Engineering").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<td>group.create</td><td>Engineering</td>"), "{page}");
+    assert!(!page.contains("team-"), "{page}");
+    // By action, paged: 50 of the 60+ group.create events, then the older ones.
+    let (_, first) = get("/console/audit?action=group.create").await;
+    assert_eq!(first.matches("<td>group.create</td>").count(), 50);
+    let older = first
+        .split("cursor=")
+        .nth(1)
+        .expect("an older page")
+        .split('"')
+        .next()
+        .unwrap();
+    let (_, second) = get(&format!("/console/audit?action=group.create&cursor={older}")).await;
+    assert_eq!(second.matches("<td>group.create</td>").count(), 62 - 50, "{second}");
+    // Bad input: a page, not a 500.
+    assert_eq!(get("/console/audit?since=yesterday").await.0, StatusCode::BAD_REQUEST);
+    let (status, page) = get("/console/audit?group=no-such-group").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No group by that name"), "{page}");
+    assert!(page.contains("No events."));
+
+    // Removing alice from Engineering loses the role, but not wiki.page.edit: wiki.* stays.
+    let res = b
+        .post(app.url(&format!("/console/groups/{eng}/remove")))
+        .form(&[("csrf", csrf(&html)), ("user", alice)])
+        .send()
+        .await
+        .unwrap();
+    let confirm = res.text().await.unwrap();
+    assert!(confirm.contains("<li>page-editor</li>"), "{confirm}");
+    assert!(
+        !confirm.contains("<li>wiki.page.edit</li>"),
+        "covered by wiki.*: {confirm}"
+    );
+}

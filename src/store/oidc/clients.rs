@@ -7,6 +7,9 @@ use crate::store::{
     audit::{self, Actor, Event},
 };
 
+/// The admin console's own client (public, PKCE), created by the server at start.
+pub const BUILTIN_CONSOLE: &str = "scimitar-console";
+
 pub struct Clients<'a> {
     pub(super) store: &'a Store,
 }
@@ -54,6 +57,11 @@ impl Clients<'_> {
     ) -> Result<(), StoreError> {
         use entity::{auth_code, pushed_request, refresh_token};
         use sea_orm::{ColumnTrait, QueryFilter};
+        if client_id == BUILTIN_CONSOLE {
+            return Err(StoreError::Invalid(
+                "the console's built-in client is part of the server and cannot be deleted".into(),
+            ));
+        }
         let tx = self.store.write_tx().await?;
         let Some(client) = oauth_client::Entity::find_by_id(client_id.to_owned()).one(&*tx).await? else {
             return Err(StoreError::NotFound("client"));

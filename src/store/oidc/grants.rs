@@ -244,7 +244,8 @@ pub struct Ended {
 /// Ends everything a user signed in to, inside `tx`: login sessions are deleted, unredeemed
 /// codes burnt, refresh tokens revoked, and every token family of the user listed as revoked
 /// until `access_expiry` (its access tokens die with it, and nothing revives when the user is
-/// reactivated). Called when a user is deactivated, deleted or given a new password.
+/// reactivated), and the user's console sessions end. Called when a user is deactivated,
+/// deleted or given a new password, and by "sign out everywhere".
 pub(crate) async fn end_user_grants(
     tx: &impl ConnectionTrait,
     user_id: Uuid,
@@ -268,11 +269,20 @@ pub(crate) async fn end_user_grants(
         revocation_in(&mut batch, tx, *family, access_expiry);
     }
     batch.run(tx).await?;
-    let sessions = login_session::Entity::delete_many()
+    let mut sessions = login_session::Entity::delete_many()
         .filter(login_session::COLUMN.user_id.eq(user_id))
         .exec(tx)
         .await?
         .rows_affected;
+    // The admin console's sessions end too.
+    sessions += tx
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            tx.get_database_backend(),
+            "DELETE FROM console_sessions WHERE user_id = $1",
+            vec![user_id.into()],
+        ))
+        .await?
+        .rows_affected();
     Ok(Ended {
         sessions,
         families: families.len() as u64,

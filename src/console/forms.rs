@@ -1,0 +1,24 @@
+//! Reading console form bodies: `application/x-www-form-urlencoded`, repeated names kept
+//! (check boxes), unknown fields ignored.
+use uuid::Uuid;
+
+use super::ConsoleError;
+
+/// The fields of a form body, in order.
+pub fn fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// The first value of `name`, or "".
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+}
+
+/// The user ids checked in a form (`user=<id>` repeated); anything else is a 400.
+pub fn checked_users(fields: &[(String, String)]) -> Result<Vec<Uuid>, ConsoleError> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "user")
+        .map(|(_, v)| Uuid::parse_str(v).map_err(|_| ConsoleError::BadRequest("A selected user is not valid.".into())))
+        .collect()
+}
