@@ -65,21 +65,27 @@ async fn list_keys(_caller: Allowed<authz::KeyRead>, state: State) -> Result<Htt
 #[utoipa::path(tag = "keys", responses((status = 201, description = "The new signing key", body = Rotated), Problems), security(("bearer" = ["iam.key.rotate"])))]
 #[post("/keys/rotate")]
 async fn rotate_key(caller: Allowed<authz::KeyRotate>, state: State) -> Result<HttpResponse, Problem> {
-    let config = &state.config;
-    let fail = |e: anyhow::Error| Problem::internal(&e);
-    let alg = keys::parse_alg(&config.signing_alg).map_err(fail)?;
-    let keep = chrono::Duration::seconds(config.access_token_ttl.max(1) + 300);
-    let keks = config.keks().map_err(fail)?;
-    let kid = keys::rotate(&state.store, alg, keep, &keks, &caller.actor(AuditSource::Admin))
+    let kid = rotate_now(&state, &caller.actor(AuditSource::Admin))
         .await
-        .map_err(fail)?;
+        .map_err(|e| Problem::internal(&e))?;
+    Ok(HttpResponse::Created().json(Rotated {
+        kid,
+        alg: state.config.signing_alg.clone(),
+    }))
+}
+
+/// Rotates the signing key as `actor` (admin API and console): the new key signs from now
+/// on; the previous public keys stay in the JWKS until the tokens they signed have expired.
+pub async fn rotate_now(state: &AppState, actor: &crate::store::audit::Actor) -> anyhow::Result<String> {
+    let config = &state.config;
+    let alg = keys::parse_alg(&config.signing_alg)?;
+    let keep = chrono::Duration::seconds(config.access_token_ttl.max(1) + 300);
+    let keks = config.keks()?;
+    let kid = keys::rotate(&state.store, alg, keep, &keks, actor).await?;
     // The rotation is committed: a failed reload must not make the caller retry (and rotate
     // again); the key ring reloads on its own schedule or on meeting the new kid.
     if let Err(e) = state.keys.reload(&state.store).await {
         tracing::warn!(error = %e, "reloading signing keys after a rotation failed");
     }
-    Ok(HttpResponse::Created().json(Rotated {
-        kid,
-        alg: config.signing_alg.clone(),
-    }))
+    Ok(kid)
 }

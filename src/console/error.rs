@@ -19,6 +19,9 @@ pub enum ConsoleError {
     /// The change was refused for a reason the text gives (e.g. the escalation rules).
     #[error("{0}")]
     Refused(String),
+    /// A sensitive action needs a recent sign-in: the link signs in again and comes back.
+    #[error("this needs a recent sign-in")]
+    Reauth(String),
     /// The form's CSRF token is missing or wrong.
     #[error("the form expired")]
     Csrf,
@@ -37,6 +40,7 @@ impl ResponseError for ConsoleError {
             ConsoleError::NoConsoleAccess(_)
             | ConsoleError::Forbidden(_)
             | ConsoleError::Refused(_)
+            | ConsoleError::Reauth(_)
             | ConsoleError::Csrf => StatusCode::FORBIDDEN,
             ConsoleError::NotFound | ConsoleError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             ConsoleError::BadRequest(_) | ConsoleError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
@@ -67,6 +71,9 @@ impl ResponseError for ConsoleError {
                 "Not allowed".to_owned(),
                 format!("This needs the permission {p}, which your roles do not carry."),
             ),
+            ConsoleError::Reauth(link) => {
+                return page::reauth(status, link);
+            }
             ConsoleError::Csrf => (
                 "The form expired".to_owned(),
                 "Reload the page and try again.".to_owned(),

@@ -7,11 +7,13 @@
 //! is an OIDC client of its own server (`signin.rs`) — and may do what the `iam.*`
 //! permissions of their roles allow, checked on every request ([`Admin`]); pages show only
 //! the controls those permissions allow.
+mod api_tokens;
 pub mod assets;
 mod audit;
 mod error;
 mod forms;
 mod groups;
+mod keys;
 mod page;
 pub mod setup;
 pub mod signin;
@@ -33,6 +35,9 @@ use crate::{
     store::audit::{Actor, Source},
 };
 
+/// How recent a sign-in sensitive actions need: ten minutes.
+pub const RECENT_US: i64 = 10 * 60 * 1_000_000;
+
 /// Mounts `/console`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -43,6 +48,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(groups::configure)
             .configure(users::configure)
             .configure(audit::configure)
+            .configure(api_tokens::configure)
+            .configure(keys::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(ConsoleError::NotFound)
             })),
@@ -80,6 +87,22 @@ impl Admin {
     pub fn actor(&self) -> Actor {
         Actor::new(format!("user:{}#{}", self.user_name, self.user_id), Source::Console)
             .holding(self.permissions.clone())
+    }
+
+    /// Did the administrator enter their password in the last [`RECENT_US`]? Creating API
+    /// tokens, rotating keys and showing client secrets need it.
+    pub fn recent(&self, now_us: i64) -> bool {
+        now_us - self.auth_time_us <= RECENT_US
+    }
+
+    /// `Err` (a page with a link to sign in again and come back to `back`) unless the
+    /// sign-in is recent.
+    pub fn require_recent(&self, now_us: i64, back: &str) -> Result<(), ConsoleError> {
+        if self.recent(now_us) {
+            Ok(())
+        } else {
+            Err(ConsoleError::Reauth(signin::reauth_link(back)))
+        }
     }
 
     /// Checks the CSRF token a form or htmx request echoed.

@@ -34,6 +34,8 @@ impl Chrome {
             ("/console/groups", "Groups", Builtin::GroupRead),
             ("/console/users", "Users", Builtin::UserRead),
             ("/console/audit", "Audit log", Builtin::AuditRead),
+            ("/console/tokens", "API tokens", Builtin::TokenRead),
+            ("/console/keys", "Signing keys", Builtin::KeyRead),
         ];
         Chrome {
             user_name: admin.user_name.clone(),
@@ -86,4 +88,15 @@ struct Message<'a> {
 /// A page with a title and a sentence (errors, signed out).
 pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
     html(status, Message { title, text }.render())
+}
+
+#[derive(Template)]
+#[template(path = "console/reauth.html")]
+struct Reauth<'a> {
+    link: &'a str,
+}
+
+/// "Sign in again": a sensitive action needs a recent sign-in.
+pub fn reauth(status: StatusCode, link: &str) -> HttpResponse {
+    html(status, Reauth { link }.render())
 }

@@ -126,25 +126,57 @@ fn s256(verifier: &str) -> String {
     ))
 }
 
-/// Starts the code flow: a state and a PKCE verifier in a short-lived cookie, then the
-/// authorization endpoint (which shows the login page unless a login session exists).
-async fn login(state: web::Data<AppState>) -> HttpResponse {
+/// A console page to come back to after signing in: only `/console/…` paths of this server.
+fn safe_next(next: &str) -> Option<&str> {
+    let ok = next.starts_with("/console/")
+        && !next.contains("//")
+        && !next.contains('\\')
+        && next.bytes().all(|b| b.is_ascii_graphic());
+    ok.then_some(next)
+}
+
+/// The link that signs in again (password asked whatever the login session) and comes back.
+pub fn reauth_link(back: &str) -> String {
+    let q = serde_urlencoded::to_string([("reauth", "1"), ("next", back)]).expect("plain pairs encode");
+    format!("/console/login?{q}")
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    reauth: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Starts the code flow: a state, a PKCE verifier and the page to come back to in a
+/// short-lived cookie, then the authorization endpoint (which shows the login page unless a
+/// login session exists; with `reauth`, always).
+async fn login(state: web::Data<AppState>, q: web::Query<LoginQuery>) -> HttpResponse {
     let (flow_state, verifier) = (random_secret(), random_secret());
-    let query = serde_urlencoded::to_string([
+    let max_age = MAX_AUTH_AGE_SECONDS.to_string();
+    let mut params = vec![
         ("response_type", "code"),
         ("client_id", CLIENT_ID),
-        ("redirect_uri", &callback_uri(&state.issuer)),
         ("scope", "openid"),
-        ("state", &flow_state),
-        ("code_challenge", &s256(&verifier)),
         ("code_challenge_method", "S256"),
-        ("max_age", &MAX_AUTH_AGE_SECONDS.to_string()),
-    ])
-    .expect("plain pairs encode");
+        ("max_age", max_age.as_str()),
+    ];
+    if q.reauth.is_some() {
+        params.push(("prompt", "login"));
+    }
+    let (redirect, challenge) = (callback_uri(&state.issuer), s256(&verifier));
+    params.extend([
+        ("redirect_uri", redirect.as_str()),
+        ("state", flow_state.as_str()),
+        ("code_challenge", challenge.as_str()),
+    ]);
+    let query = serde_urlencoded::to_string(&params).expect("plain pairs encode");
+    let next = q.next.as_deref().and_then(safe_next).unwrap_or("/console/groups");
     let mut res = page::see_other(&format!("/oauth2/authorize?{query}"));
     let flow = cookie(
         flow_cookie_name(&state.issuer),
-        format!("{flow_state}.{verifier}"),
+        format!("{flow_state}.{verifier}.{}", URL_SAFE_NO_PAD.encode(next)),
         // The callback arrives by a redirect from the login page: Lax lets the cookie come along.
         SameSite::Lax,
         Some(CookieDuration::minutes(10)),
@@ -175,7 +207,14 @@ async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         .cookie(flow_cookie_name(&state.issuer))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let (flow_state, verifier) = flow.split_once('.').unwrap_or_default();
+    let mut parts = flow.splitn(3, '.');
+    let (flow_state, verifier) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let next = parts
+        .next()
+        .and_then(|n| URL_SAFE_NO_PAD.decode(n).ok())
+        .and_then(|n| String::from_utf8(n).ok())
+        .filter(|n| safe_next(n).is_some())
+        .unwrap_or_else(|| "/console/groups".to_owned());
     let (Some(code), Some(sent_state)) = (q.code, q.state) else {
         return Err(ConsoleError::BadRequest("The sign-in answer is incomplete.".into()));
     };
@@ -217,6 +256,10 @@ async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     {
         return Err(ConsoleError::BadRequest("This account is deactivated.".into()));
     }
+    // Signing in again (a re-authentication) replaces the session this browser had.
+    if let Some(old) = req.cookie(session_cookie_name(&state.issuer)) {
+        store.console_sessions().end(&tokens::hash(old.value())).await?;
+    }
     let secret = random_secret();
     store
         .console_sessions()
@@ -227,7 +270,7 @@ async fn callback(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             &random_secret(),
         )
         .await?;
-    let mut res = page::see_other("/console/groups");
+    let mut res = page::see_other(&next);
     let session = cookie(
         session_cookie_name(&state.issuer),
         secret,

@@ -47,3 +47,13 @@ document.addEventListener("change", (event) => {
     box.focus();
   }
 });
+// Copy buttons: data-copy="<element id>" puts that element's text on the clipboard.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    button.textContent = "Copied";
+  });
+});

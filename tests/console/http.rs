@@ -584,3 +584,217 @@ async fn the_audit_log_filters_and_pages_and_losses_respect_wildcards() {
         "covered by wiki.*: {confirm}"
     );
 }
+
+/// Makes every console session's sign-in look `minutes` older.
+async fn age_sign_ins(app: &crate::common::TestApp, minutes: i64) {
+    use sea_orm::ConnectionTrait;
+    let db = app.store.db();
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "UPDATE console_sessions SET auth_time_us = auth_time_us - $1",
+        vec![(minutes * 60 * 1_000_000).into()],
+    ))
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn tokens_and_key_rotation_need_a_recent_sign_in_and_hand_out_only_what_is_held() {
+    let app = spawn_app().await;
+    app.console_user("root", &["iam.*"]).await;
+    let (b, html) = app.console_sign_in("root").await;
+    let token = csrf(&html);
+    let page = b
+        .get(app.url("/console/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<label for=\"token-name\">Token name</label>"),
+        "recent: the form"
+    );
+
+    // Eleven minutes later the form is replaced by a link, and a POST is refused.
+    age_sign_ins(&app, 11).await;
+    let page = b
+        .get(app.url("/console/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("token-name") && page.contains("Sign in again"), "{page}");
+    let res = b
+        .post(app.url("/console/tokens"))
+        .form(&[("csrf", token.as_str()), ("name", "late"), ("scopes", "iam.group.read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let refusal = res.text().await.unwrap();
+    let link = refusal
+        .split("href=\"")
+        .find(|s| s.starts_with("/console/login?reauth=1"))
+        .and_then(|s| s.split('"').next())
+        .expect("a link to sign in again")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    // Signing in again asks for the password although a login session exists, then comes back.
+    let res = b.get(app.url(&link)).send().await.unwrap();
+    let authorize = location(&res);
+    assert!(authorize.contains("prompt=login"), "{authorize}");
+    let res = app.login(&b, &app.url(&authorize), "root", PASSWORD).await;
+    let res = b.get(location(&res)).send().await.unwrap();
+    assert_eq!(location(&res), "/console/tokens");
+    let html = b
+        .get(app.url("/console/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf(&html);
+
+    // Create: the secret is shown once and works on the admin API.
+    let res = b
+        .post(app.url("/console/tokens"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "reader"),
+            ("scopes", "iam.group.read"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let secret = page
+        .split("<code id=\"new-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the secret, once")
+        .to_owned();
+    assert_eq!(app.admin_as(&secret, "GET", "/groups", None).await.status(), 200);
+    assert_eq!(app.admin_as(&secret, "GET", "/users", None).await.status(), 403);
+    let listed = b
+        .get(app.url("/console/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("<td>reader</td>") && !listed.contains(&secret),
+        "never shown again"
+    );
+    let created = audit(&app, "token.create").await;
+    assert_eq!(created[0]["source"], "console");
+    // Bad scopes come back on the page.
+    let res = b
+        .post(app.url("/console/tokens"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "typo"),
+            ("scopes", "iam.gruop.read, admn"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+
+    // Rotate the signing key (recent sign-in): a new key signs.
+    let before = json_of(app.admin("GET", "/keys", None).await).await;
+    let res = b
+        .post(app.url("/console/keys/rotate"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let after = json_of(app.admin("GET", "/keys", None).await).await;
+    assert_eq!(after.as_array().unwrap().len(), before.as_array().unwrap().len() + 1);
+    let keys_page = b
+        .get(app.url(&location(&res)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(keys_page.contains("signs from now on"), "{keys_page}");
+
+    // Revoke: the secret stops working.
+    let id = json_of(app.admin("GET", "/tokens", None).await)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "reader")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = b
+        .post(app.url(&format!("/console/tokens/{id}/revoke")))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.admin_as(&secret, "GET", "/groups", None).await.status(), 401);
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_hand_out_more_than_their_roles_carry() {
+    let app = spawn_app().await;
+    app.console_user("tokens-admin", &["iam.token.*", "iam.group.read"])
+        .await;
+    let (b, html) = app.console_sign_in("tokens-admin").await;
+    let token = csrf(&html);
+    for scopes in ["iam.user.read", "admin", "scim"] {
+        let res = b
+            .post(app.url("/console/tokens"))
+            .form(&[("csrf", token.as_str()), ("name", "too-much"), ("scopes", scopes)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{scopes}");
+        assert!(res.text().await.unwrap().contains("You cannot hand out"), "{scopes}");
+    }
+    let res = b
+        .post(app.url("/console/tokens"))
+        .form(&[("csrf", token.as_str()), ("name", "ok"), ("scopes", "iam.group.read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The bootstrap token (scim admin) is not theirs to revoke.
+    let tokens = json_of(app.admin("GET", "/tokens", None).await).await;
+    let boot = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["scopes"].to_string().contains("admin"))
+        .unwrap();
+    let res = b
+        .post(app.url(&format!("/console/tokens/{}/revoke", boot["id"].as_str().unwrap())))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.admin("GET", "/groups", None).await.status(), 200, "still works");
+    // No key permission: the page is refused, and not in the navigation.
+    assert!(!html.contains("/console/keys"));
+    assert_eq!(
+        b.get(app.url("/console/keys")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}
