@@ -224,6 +224,7 @@ pub struct Tab {
 }
 
 pub struct RoleRow {
+    pub id: Uuid,
     pub name: String,
     pub schedule: Option<String>,
 }
@@ -250,7 +251,11 @@ struct GroupPage {
     tabs: Vec<Tab>,
     can_write: bool,
     can_read_users: bool,
+    can_grant: bool,
     notice: Option<String>,
+    error: Option<String>,
+    all_roles: Vec<(Uuid, String)>,
+    days: [&'static str; 7],
     // Users
     members: Vec<MemberRow>,
     apps: Vec<String>,
@@ -265,12 +270,14 @@ struct GroupPage {
     events: Vec<EventRow>,
 }
 
-#[derive(Deserialize)]
-struct ShowQuery {
-    tab: Option<String>,
-    cursor: Option<Uuid>,
-    added: Option<u32>,
-    removed: Option<u32>,
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    pub tab: Option<String>,
+    pub cursor: Option<Uuid>,
+    pub added: Option<u32>,
+    pub removed: Option<u32>,
+    pub granted: Option<u32>,
+    pub revoked: Option<u32>,
 }
 
 /// The tabs, each with the permission that reading it needs (as on the admin API).
@@ -290,6 +297,18 @@ async fn show(
 ) -> Result<HttpResponse, ConsoleError> {
     admin.require(Builtin::GroupRead)?;
     let id = group_id(&path)?;
+    render(&admin, &state, id, q.into_inner(), None, StatusCode::OK).await
+}
+
+/// A group's page: one tab (`q.tab`), with a notice or an error above it.
+pub async fn render(
+    admin: &Admin,
+    state: &AppState,
+    id: Uuid,
+    q: ShowQuery,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, ConsoleError> {
     let group = state.store.groups().get(id).await?;
     let tabs: Vec<(&'static str, &'static str)> = TABS
         .iter()
@@ -300,13 +319,15 @@ async fn show(
         .iter()
         .find(|(k, _)| Some(*k) == q.tab.as_deref())
         .map_or("users", |(k, _)| *k);
-    let notice = match (q.added, q.removed) {
-        (Some(n), _) => Some(format!("Added {n} user{}.", if n == 1 { "" } else { "s" })),
-        (_, Some(n)) => Some(format!("Removed {n} user{}.", if n == 1 { "" } else { "s" })),
+    let notice = match (q.added, q.removed, q.granted, q.revoked) {
+        (Some(n), ..) => Some(format!("Added {n} user{}.", if n == 1 { "" } else { "s" })),
+        (_, Some(n), ..) => Some(format!("Removed {n} user{}.", if n == 1 { "" } else { "s" })),
+        (_, _, Some(_), _) => Some("Role granted.".to_owned()),
+        (.., Some(_)) => Some("Role revoked.".to_owned()),
         _ => None,
     };
     let mut page = GroupPage {
-        c: Chrome::new(&admin, "Groups"),
+        c: Chrome::new(admin, "Groups"),
         id,
         name: group.display_name.clone(),
         tab,
@@ -320,7 +341,11 @@ async fn show(
             .collect(),
         can_write: admin.can(Builtin::GroupWrite),
         can_read_users: admin.can(Builtin::UserRead),
+        can_grant: admin.can(Builtin::RoleWrite),
         notice,
+        error,
+        all_roles: vec![],
+        days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
         members: vec![],
         apps: vec![],
         total: 0,
@@ -377,6 +402,16 @@ async fn show(
             page.apps = apps.into_iter().map(|(_, name)| name).collect();
         }
         "roles" => {
+            if page.can_grant {
+                page.all_roles = state
+                    .store
+                    .roles()
+                    .list()
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.id, r.name))
+                    .collect();
+            }
             page.roles = state
                 .store
                 .roles()
@@ -384,6 +419,7 @@ async fn show(
                 .await?
                 .into_iter()
                 .map(|g| RoleRow {
+                    id: g.role,
                     name: g.role_name,
                     schedule: g.schedule.map(|s| schedule_text(&s)),
                 })
@@ -415,7 +451,7 @@ async fn show(
                     limit: 100,
                 })
                 .await?;
-            let names = user_names(&state, events.iter().filter_map(|e| e.member_id)).await?;
+            let names = user_names(state, events.iter().filter_map(|e| e.member_id)).await?;
             page.events = events
                 .into_iter()
                 .map(|e| EventRow {
@@ -430,7 +466,7 @@ async fn show(
                 .collect();
         }
     }
-    Ok(page::html(StatusCode::OK, page.render()))
+    Ok(page::html(status, page.render()))
 }
 
 /// A schedule in one line: "Europe/Berlin: mon tue 08:00–18:00".

@@ -15,6 +15,7 @@ mod forms;
 mod groups;
 mod keys;
 mod page;
+mod roles;
 pub mod setup;
 pub mod signin;
 mod users;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(setup::configure)
             .configure(groups::configure)
             .configure(users::configure)
+            .configure(roles::configure)
             .configure(audit::configure)
             .configure(api_tokens::configure)
             .configure(keys::configure)

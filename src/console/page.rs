@@ -33,6 +33,7 @@ impl Chrome {
         let sections = [
             ("/console/groups", "Groups", Builtin::GroupRead),
             ("/console/users", "Users", Builtin::UserRead),
+            ("/console/roles", "Roles", Builtin::RoleRead),
             ("/console/audit", "Audit log", Builtin::AuditRead),
             ("/console/tokens", "API tokens", Builtin::TokenRead),
             ("/console/keys", "Signing keys", Builtin::KeyRead),

@@ -798,3 +798,143 @@ async fn an_administrator_cannot_hand_out_more_than_their_roles_carry() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn roles_are_created_edited_granted_on_a_schedule_and_revoked() {
+    let app = spawn_app().await;
+    app.console_user("root", &["iam.*"]).await;
+    let alice = app.create_user_with_password("alice").await;
+    let group = app.create_group("Payroll", &[&alice]).await;
+    let (b, html) = app.console_sign_in("root").await;
+    let token = csrf(&html);
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let b = b.clone();
+        let url = app.url(&path);
+        async move { b.post(url).form(&form).send().await.unwrap() }
+    };
+    let t = || ("csrf", token.clone());
+
+    // New role; a duplicate and a malformed permission come back inline.
+    let res = post(
+        "/console/roles".into(),
+        vec![
+            t(),
+            ("name", "payroll-clerk".into()),
+            ("description", "pays".into()),
+            ("permissions", "payroll.read\npayroll.run".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let role_page = location(&res);
+    let role_id = role_page.rsplit('/').next().unwrap().to_owned();
+    let res = post(
+        "/console/roles".into(),
+        vec![t(), ("name", "Payroll-Clerk".into()), ("permissions", "".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = post(
+        "/console/roles".into(),
+        vec![t(), ("name", "bad".into()), ("permissions", "payroll..run".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("role=\"alert\""));
+
+    // Grant it to the group on Berlin office hours; a bad schedule is refused on the page.
+    let grant = |tz: &str| {
+        vec![
+            t(),
+            ("role", role_id.clone()),
+            ("time_zone", tz.to_owned()),
+            ("day", "mon".into()),
+            ("day", "fri".into()),
+            ("from", "08:00".into()),
+            ("to", "18:00".into()),
+        ]
+    };
+    let res = post(format!("/console/groups/{group}/roles"), grant("Mars/Olympus")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("unknown time zone"));
+    let res = post(format!("/console/groups/{group}/roles"), grant("Europe/Berlin")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let roles = json_of(app.admin("GET", "/groups/Payroll/roles", None).await).await;
+    assert_eq!(roles[0]["name"], "payroll-clerk");
+    assert_eq!(roles[0]["schedule"]["time_zone"], "Europe/Berlin");
+    assert_eq!(roles[0]["schedule"]["weekly"][0]["days"], json!(["mon", "fri"]));
+    let tab = b
+        .get(app.url(&format!("/console/groups/{group}?tab=roles")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(tab.contains("Europe/Berlin: mon fri 08:00\u{2013}18:00"), "{tab}");
+
+    // The role page: holders, an edit, then delete.
+    let page = b.get(app.url(&role_page)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(">alice</a></td><td>through Payroll</td>"), "{page}");
+    let res = post(
+        role_page.clone(),
+        vec![
+            t(),
+            ("description", "pays people".into()),
+            ("permissions", "payroll.*".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let role = json_of(app.admin("GET", "/roles/payroll-clerk", None).await).await;
+    assert_eq!(role["permissions"], json!(["payroll.*"]));
+    let res = post(format!("/console/groups/{group}/roles/{role_id}/revoke"), vec![t()]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        json_of(app.admin("GET", "/groups/Payroll/roles", None).await).await,
+        json!([])
+    );
+    let res = post(format!("{role_page}/delete"), vec![t()]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.admin("GET", "/roles/payroll-clerk", None).await.status(), 404);
+    let events = audit(&app, "role.grant").await;
+    assert_eq!(events[0]["source"], "console");
+}
+
+#[tokio::test]
+async fn a_role_administrator_cannot_make_administrators() {
+    let app = spawn_app().await;
+    app.console_user("roles-admin", &["iam.role.*", "iam.group.read"]).await;
+    let body = json!({"name": "everything", "permissions": ["iam.*"]});
+    assert_eq!(app.admin("POST", "/roles", Some(body)).await.status(), 201);
+    let everything = json_of(app.admin("GET", "/roles/everything", None).await).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = app.create_group("Staff", &[]).await;
+    let (b, html) = app.console_sign_in("roles-admin").await;
+    let token = csrf(&html);
+    let res = b
+        .post(app.url("/console/roles"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "sneaky"),
+            ("permissions", "iam.user.write"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("You cannot put iam.user.write"));
+    let res = b
+        .post(app.url(&format!("/console/groups/{group}/roles")))
+        .form(&[("csrf", token.as_str()), ("role", everything.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        json_of(app.admin("GET", "/groups/Staff/roles", None).await).await,
+        json!([])
+    );
+}
