@@ -8,6 +8,7 @@
 //! permissions of their roles allow, checked on every request ([`Admin`]); pages show only
 //! the controls those permissions allow.
 mod api_tokens;
+mod apps;
 pub mod assets;
 mod audit;
 mod error;
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(groups::configure)
             .configure(users::configure)
             .configure(roles::configure)
+            .configure(apps::configure)
             .configure(audit::configure)
             .configure(api_tokens::configure)
             .configure(keys::configure)

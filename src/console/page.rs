@@ -34,6 +34,7 @@ impl Chrome {
             ("/console/groups", "Groups", Builtin::GroupRead),
             ("/console/users", "Users", Builtin::UserRead),
             ("/console/roles", "Roles", Builtin::RoleRead),
+            ("/console/apps", "Applications", Builtin::ClientRead),
             ("/console/audit", "Audit log", Builtin::AuditRead),
             ("/console/tokens", "API tokens", Builtin::TokenRead),
             ("/console/keys", "Signing keys", Builtin::KeyRead),

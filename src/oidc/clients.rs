@@ -36,7 +36,7 @@ pub struct NewClient {
 /// An absolute `http(s)` URL without a fragment (RFC 6749 §3.1.2). A confidential client's
 /// redirect URIs must be `https`, except on the loopback interface (RFC 8252 §7.3), where a
 /// developer's or a native app's listener runs.
-fn check_uri(uri: &str, confidential: bool) -> Result<(), OAuthError> {
+pub fn check_uri(uri: &str, confidential: bool) -> Result<(), OAuthError> {
     let bad = |why: &str| {
         OAuthError::invalid_metadata("invalid_redirect_uri", format!("invalid redirect URI {uri:?}: {why}"))
     };

@@ -236,7 +236,7 @@ async fn groups_are_created_filled_and_emptied_with_what_each_user_loses() {
         .text()
         .await
         .unwrap();
-    assert!(roles.contains("<td>wiki-editor</td><td>always</td>"), "{roles}");
+    assert!(roles.contains(">wiki-editor</a></td><td>always</td>"), "{roles}");
 }
 
 #[tokio::test]
@@ -936,5 +936,146 @@ async fn a_role_administrator_cannot_make_administrators() {
     assert_eq!(
         json_of(app.admin("GET", "/groups/Staff/roles", None).await).await,
         json!([])
+    );
+}
+
+#[tokio::test]
+async fn applications_are_created_with_a_secret_shown_once_edited_rotated_and_deleted() {
+    let app = spawn_app().await;
+    app.console_user("root", &["iam.*"]).await;
+    let (b, html) = app.console_sign_in("root").await;
+    let token = csrf(&html);
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let b = b.clone();
+        let url = app.url(&path);
+        async move { b.post(url).form(&form).send().await.unwrap() }
+    };
+    let t = || ("csrf", token.clone());
+    let list = b
+        .get(app.url("/console/apps"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !list.contains("/console/apps/scimitar-console"),
+        "the console's own client is not listed"
+    );
+
+    // A bad redirect URI comes back inline; a good one creates it, secret shown once.
+    let res = post(
+        "/console/apps".into(),
+        vec![
+            t(),
+            ("name", "Wiki".into()),
+            ("redirect_uris", "http://wiki.example.com/cb".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("https"));
+    let res = post(
+        "/console/apps".into(),
+        vec![
+            t(),
+            ("name", "Wiki".into()),
+            ("redirect_uris", "https://wiki.example.com/cb".into()),
+            ("groups_prefix", "wiki-".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    let secret = page
+        .split("<code id=\"app-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the secret, once")
+        .to_owned();
+    let client_id = page
+        .split("<code id=\"app-client-id\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    // The secret works at the token endpoint (client_credentials).
+    let cc = app
+        .client
+        .post(app.url("/oauth2/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cc.status(), StatusCode::OK);
+    let shown = b
+        .get(app.url(&format!("/console/apps/{client_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!shown.contains(&secret), "never shown again");
+
+    // Settings: redirect URIs and the groups filter, audited.
+    let res = post(
+        format!("/console/apps/{client_id}"),
+        vec![
+            t(),
+            (
+                "redirect_uris",
+                "https://wiki.example.com/cb\nhttps://wiki.example.com/cb2".into(),
+            ),
+            ("groups_prefix", "".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let clients = json_of(app.admin("GET", "/clients", None).await).await;
+    let wiki = clients
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == client_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(wiki["redirect_uris"].as_array().unwrap().len(), 2, "{wiki}");
+    assert_eq!(audit(&app, "client.update").await[0]["source"], "console");
+
+    // Rotate: the new secret works, the old one does not.
+    let res = post(format!("/console/apps/{client_id}/secret"), vec![t()]).await;
+    let page = res.text().await.unwrap();
+    let fresh = page
+        .split("<code id=\"app-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    for (s, ok) in [(&secret, false), (&fresh, true)] {
+        let res = app
+            .client
+            .post(app.url("/oauth2/token"))
+            .basic_auth(&client_id, Some(s))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().is_success(), ok);
+    }
+    // Delete; the console's own client cannot be deleted, here or on the admin API.
+    let res = post(format!("/console/apps/{client_id}/delete"), vec![t()]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post("/console/apps/scimitar-console/delete".into(), vec![t()]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.admin("DELETE", "/clients/scimitar-console", None).await.status(),
+        400
+    );
+    assert_eq!(
+        b.get(app.url("/console/groups")).send().await.unwrap().status(),
+        StatusCode::OK
     );
 }

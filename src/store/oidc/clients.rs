@@ -112,6 +112,50 @@ impl Clients<'_> {
         Ok(())
     }
 
+    /// Replaces a client's redirect URIs and groups filter (checked by the caller). Audited
+    /// as `client.update` with the new values.
+    pub async fn update_settings(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        redirect_uris: &[String],
+        groups_prefix: Option<&str>,
+    ) -> Result<(), StoreError> {
+        use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+        if client_id == BUILTIN_CONSOLE {
+            return Err(StoreError::Invalid(
+                "the console's built-in client is part of the server".into(),
+            ));
+        }
+        let tx = self.store.write_tx().await?;
+        let Some(client) = oauth_client::Entity::find_by_id(client_id.to_owned()).one(&*tx).await? else {
+            return Err(StoreError::NotFound("client"));
+        };
+        let mut batch = Batch::default();
+        batch.push(
+            &*tx,
+            &oauth_client::Entity::update_many()
+                .col_expr(
+                    oauth_client::Column::RedirectUris,
+                    Expr::value(serde_json::json!(redirect_uris)),
+                )
+                .col_expr(
+                    oauth_client::Column::GroupsPrefix,
+                    Expr::value(groups_prefix.map(str::to_owned)),
+                )
+                .filter(oauth_client::Column::ClientId.eq(client_id)),
+        );
+        let id = uuid::Uuid::parse_str(client_id).unwrap_or_default();
+        let event = Event::admin("client.update", "Client", id).with_detail(serde_json::json!({
+            "client_id": client_id, "name": client.name,
+            "redirect_uris": redirect_uris, "groups_prefix": groups_prefix,
+        }));
+        audit::record_in(&mut batch, &*tx, actor, vec![event]);
+        batch.run(&*tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Points the console's built-in client at this server's callback (the public address
     /// changed between starts). Not audited: it is the server's own configuration.
     pub async fn set_redirect_uris(&self, client_id: &str, uris: serde_json::Value) -> Result<(), StoreError> {
