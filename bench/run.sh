@@ -97,6 +97,9 @@ scenario "token: refresh + scope roles, 50 groups × 20 roles of 100 (${SCIMITAR
 scenario "token: refresh + scope roles, 50 groups × 20 distinct roles (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_distinct.txt
 scenario "token: refresh + scope roles, 50 expiring memberships × 20 roles of 100 (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_expiring.txt
 scenario "token: refresh + scope roles, 50 groups + 50 scheduled grants (${SCIMITAR_SIGNING_ALG:-RS256})" refresh.lua REFRESH_FILE=refresh_roles_scheduled.txt
+scenario "console: group page, first 50 of $BIG members, 1 connection" console.lua C=1 PAGE=group_users
+scenario "console: search-as-you-type users, 1 connection" console.lua C=1 PAGE=user_search
+scenario "console: search-as-you-type groups, 1 connection" console.lua C=1 PAGE=group_search
 scenario "GET /oauth2/jwks" jwks.lua
 rss="$(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
 # Last-accessed recording (on above, the default) against off: the same server restarted on the

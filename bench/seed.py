@@ -168,7 +168,37 @@ def refresh_tokens(user, scope, n):
     return tokens
 
 
+def console_cookie():
+    """An administrator (role iam.*) signs in to the console through its own code flow; returns
+    the console session cookie as a `Cookie` header value."""
+    call("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "console.admin",
+                            "password": "bench-password-1"})
+    admin_call("POST", "/roles", {"name": "bench-console", "description": "", "permissions": ["iam.*"]})
+    admin_call("PUT", "/users/console.admin/roles/bench-console")
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+
+    def location(url, data=None):
+        try:
+            browser.open(urllib.request.Request(url, data=data), timeout=60)
+        except urllib.error.HTTPError as e:
+            return urllib.parse.urljoin(url, e.headers["Location"])
+        sys.exit(f"{url} did not redirect")
+    authorize = location(root + "/console/login")
+    page = browser.open(authorize, timeout=60).read().decode()
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    form = {k: html.unescape(v) for k, v in form.items()}
+    form.update(username="console.admin", password="bench-password-1")
+    callback = location(root + "/oauth2/authorize", urllib.parse.urlencode(form).encode())
+    location(callback)
+    cookie = next(c for c in jar if c.name == "scimitar_console")
+    return f"{cookie.name}={cookie.value}"
+
+
+import html
 os.makedirs(out, exist_ok=True)
+with open(f"{out}/console_cookie.txt", "w") as f:
+    f.write(console_cookie() + "\n")
 for file, user, scope in [("refresh.txt", "oidc.user", SCOPE), ("refresh_off.txt", "oidc.user", SCOPE),
                           ("refresh_roles.txt", "oidc.user", SCOPE + " roles"),
                           ("refresh_roles_distinct.txt", "oidc.distinct", SCOPE + " roles"),

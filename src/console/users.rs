@@ -95,6 +95,7 @@ struct Rows {
     active: &'static str,
     next: Option<String>,
     total: u64,
+    counted: bool,
 }
 
 #[derive(Template)]
@@ -118,7 +119,9 @@ async fn user_rows(state: &AppState, q: &SearchQuery) -> Result<Rows, ConsoleErr
     let page = state
         .store
         .users()
-        .search_where(Some(q.q.trim()), filter.wanted(), q.cursor, PAGE)
+        // Counting every substring match would scan the table a second time: the count is
+        // shown only for the unfiltered list.
+        .search_where(Some(q.q.trim()), filter.wanted(), q.cursor, PAGE, q.q.trim().is_empty())
         .await?;
     let ids: Vec<Uuid> = page.items.iter().map(|u| u.id).collect();
     let mut emails = state.store.users().emails_of(&ids).await?;
@@ -142,6 +145,7 @@ async fn user_rows(state: &AppState, q: &SearchQuery) -> Result<Rows, ConsoleErr
         active: filter.as_str(),
         next: page.next.map(|n| n.to_string()),
         total: page.total,
+        counted: q.q.trim().is_empty(),
     })
 }
 

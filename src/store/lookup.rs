@@ -37,7 +37,28 @@ async fn keyset<E: EntityTrait>(
 where
     E::Model: Sync,
 {
-    let total = PaginatorTrait::count(query.clone(), db).await?;
+    keyset_counted(db, query, id, after, limit, id_of, true).await
+}
+
+/// [`keyset`]; without `count`, `total` is 0 and the count's statement is saved (a substring
+/// search scans: counting every match would scan the whole table a second time).
+async fn keyset_counted<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    id: E::Column,
+    after: Option<Uuid>,
+    limit: u64,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    count: bool,
+) -> Result<KeysetPage<E::Model>, StoreError>
+where
+    E::Model: Sync,
+{
+    let total = if count {
+        PaginatorTrait::count(query.clone(), db).await?
+    } else {
+        0
+    };
     let mut query = query;
     if let Some(after) = after {
         query = query.filter(id.gt(after));
@@ -123,16 +144,18 @@ impl Users<'_> {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<KeysetPage<user::Model>, StoreError> {
-        self.search_where(q, None, after, limit).await
+        self.search_where(q, None, after, limit, true).await
     }
 
-    /// [`Users::search`], only active (`Some(true)`) or deactivated (`Some(false)`) users.
+    /// [`Users::search`], only active (`Some(true)`) or deactivated (`Some(false)`) users;
+    /// without `count`, `total` is 0 (search-as-you-type needs the page, not the count).
     pub async fn search_where(
         &self,
         q: Option<&str>,
         active: Option<bool>,
         after: Option<Uuid>,
         limit: u64,
+        count: bool,
     ) -> Result<KeysetPage<user::Model>, StoreError> {
         let mut query = user::Entity::find();
         if let Some(a) = active {
@@ -151,7 +174,7 @@ impl Users<'_> {
                     .add(user::Column::Id.in_subquery(with_email)),
             );
         }
-        keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await
+        keyset_counted(self.store.db(), query, user::Column::Id, after, limit, |u| u.id, count).await
     }
 
     /// The userNames of the given users that exist.
@@ -319,23 +342,62 @@ impl Groups<'_> {
         Ok(out)
     }
 
-    /// The users that are direct members of a group, keyset-paged on the member id.
+    /// The users that are direct members of a group, keyset-paged on the member id. Both the
+    /// count and the page walk the membership primary key `(group_id, member_id)` — a range,
+    /// not a scan of users — so the first page of a 100,000-member group costs the count of
+    /// its index entries and 51 lookups.
     pub async fn member_users(
         &self,
         group_id: Uuid,
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<KeysetPage<user::Model>, StoreError> {
-        let members = Query::select()
-            .column(group_member::Column::MemberId)
-            .from(group_member::Entity)
-            .cond_where(
-                Condition::all()
-                    .add(group_member::Column::GroupId.eq(group_id))
-                    .add(members::in_effect(self.store.now_us())),
-            )
-            .to_owned();
-        let query = user::Entity::find().filter(user::Column::Id.in_subquery(members));
-        keyset(self.store.db(), query, user::Column::Id, after, limit, |u| u.id).await
+        let live = members::in_effect_sql("gm", "$2");
+        let base = format!("FROM group_members gm WHERE gm.group_id = $1 AND gm.member_type = 'User' AND {live}");
+        let stmt = |sql: String, values: Vec<sea_orm::Value>| {
+            sea_orm::Statement::from_sql_and_values(self.store.backend(), sql, values)
+        };
+        let now = self.store.now_us();
+        let db = self.store.db();
+        let total: i64 = db
+            .query_one_raw(stmt(
+                format!("SELECT COUNT(*) AS n {base}"),
+                vec![group_id.into(), now.into()],
+            ))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        let rows = db
+            .query_all_raw(stmt(
+                format!("SELECT gm.member_id {base} AND gm.member_id > $3 ORDER BY gm.member_id LIMIT $4"),
+                vec![
+                    group_id.into(),
+                    now.into(),
+                    after.unwrap_or_else(Uuid::nil).into(),
+                    ((limit + 1) as i64).into(),
+                ],
+            ))
+            .await?;
+        let mut ids: Vec<Uuid> = rows
+            .iter()
+            .map(|r| r.try_get("", "member_id"))
+            .collect::<Result<_, _>>()?;
+        let next = if ids.len() as u64 > limit {
+            ids.truncate(limit as usize);
+            ids.last().copied()
+        } else {
+            None
+        };
+        let items = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .order_by_asc(user::Column::Id)
+            .all(db)
+            .await?;
+        Ok(KeysetPage {
+            total: total as u64,
+            items,
+            next,
+        })
     }
 }
