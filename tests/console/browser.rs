@@ -347,6 +347,31 @@ async fn an_administrator_runs_the_seed_flows_in_a_browser() {
         "{page}"
     );
     b.screenshot("user").await;
+
+    // The other sections, each reached from the navigation.
+    for (link, heading, shot) in [
+        ("Roles", "Roles", "roles"),
+        ("Applications", "Applications", "applications"),
+        ("API tokens", "API tokens", "api-tokens"),
+        ("Signing keys", "Signing keys", "signing-keys"),
+        ("Audit log", "Audit log", "audit-log"),
+    ] {
+        b.wait_for(&format!("//nav//a[normalize-space()={}]", lit(link)))
+            .await
+            .click()
+            .await
+            .unwrap();
+        b.wait_for(&format!("//h1[normalize-space()={}]", lit(heading))).await;
+        b.screenshot(shot).await;
+    }
+    // A token, created in the browser: its secret is shown once, next to a copy button.
+    b.go(&app.url("/console/tokens")).await;
+    b.field("Token name").await.send_keys("deploy-script").await.unwrap();
+    b.field("Scopes").await.send_keys("iam.group.read").await.unwrap();
+    b.button("Create token").await.click().await.unwrap();
+    let secret = b.wait_for("//code[@id='new-secret']").await.text().await.unwrap();
+    assert_eq!(app.admin_as(&secret, "GET", "/groups", None).await.status(), 200);
+    b.button("Copy secret").await;
     b.button("Sign out").await.click().await.unwrap();
     b.wait_for("//h1[normalize-space()='Signed out']").await;
 }
