@@ -288,6 +288,13 @@ async fn update_role(
     let perms = body.permissions.as_deref().map(permissions).transpose()?;
     if let Some(perms) = &perms {
         within_caller(&caller, perms, "giving a role")?;
+        // Taking Scimitar's permissions out of a role is for those who hold them too: a
+        // narrow caller must not be able to strip the administrators.
+        within_caller(
+            &caller,
+            &state.store.roles().get(id).await?.permissions,
+            "changing a role that carries it",
+        )?;
     }
     let actor = caller.actor(AuditSource::Admin);
     let r = state
@@ -307,6 +314,11 @@ async fn delete_role(
     path: web::Path<RolePath>,
 ) -> Result<HttpResponse, Problem> {
     let id = role(&state, &path.role).await?;
+    within_caller(
+        &caller,
+        &state.store.roles().get(id).await?.permissions,
+        "deleting a role that carries it",
+    )?;
     state
         .store
         .roles()
@@ -340,6 +352,11 @@ async fn change(
             roles.grant(&actor, to, role, schedule.as_ref()).await?;
         }
         Change::Revoke => {
+            within_caller(
+                caller,
+                &roles.get(role).await?.permissions,
+                "revoking a role that carries it",
+            )?;
             roles.revoke(&actor, to, role).await?;
         }
     }

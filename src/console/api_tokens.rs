@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
-    forms::{field, fields},
+    forms::field,
     page::{self, Chrome},
 };
 use crate::{
@@ -63,12 +63,14 @@ async fn render(
     form: (String, String),
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
+    let readable = admin.can(Builtin::TokenRead);
     let tokens = state
         .store
         .tokens()
         .list()
         .await?
         .into_iter()
+        .filter(|_| readable)
         .map(|t| TokenRow {
             id: t.id,
             name: t.name,
@@ -100,9 +102,7 @@ async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
 
 /// Creates a token; the page shows its secret this once.
 async fn create(admin: Admin, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::TokenWrite)?;
+    let f = admin.form(&body, Builtin::TokenWrite)?;
     admin.require_recent(state.store.now_us(), "/console/tokens")?;
     let (name, scopes) = (
         field(&f, "name").trim().to_owned(),
@@ -149,9 +149,7 @@ async fn revoke(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::TokenWrite)?;
+    admin.form(&body, Builtin::TokenWrite)?;
     let id = Uuid::parse_str(&path).map_err(|_| ConsoleError::NotFound)?;
     let Some(target) = state.store.tokens().get(id).await? else {
         return Err(ConsoleError::NotFound);

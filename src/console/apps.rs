@@ -7,7 +7,7 @@ use entity::oauth_client;
 
 use super::{
     Admin, ConsoleError,
-    forms::{field, fields},
+    forms::field,
     page::{self, Chrome},
     signin::{CLIENT_ID as CONSOLE, reauth_link},
 };
@@ -97,7 +97,7 @@ async fn render_list(
         .list()
         .await?
         .into_iter()
-        .filter(|c| c.client_id != CONSOLE)
+        .filter(|c| c.client_id != CONSOLE && admin.can(Builtin::ClientRead))
         .map(row)
         .collect();
     let page = AppsPage {
@@ -153,9 +153,7 @@ async fn show(admin: Admin, state: web::Data<AppState>, path: web::Path<String>)
 
 /// **New application**: a name and redirect URIs; confidential unless "public" is checked.
 async fn create(admin: Admin, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::ClientWrite)?;
+    let f = admin.form(&body, Builtin::ClientWrite)?;
     admin.require_recent(state.store.now_us(), "/console/apps")?;
     let (name, redirects) = (
         field(&f, "name").trim().to_owned(),
@@ -192,9 +190,9 @@ async fn update(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::ClientWrite)?;
+    let f = admin.form(&body, Builtin::ClientWrite)?;
+    // Redirect URIs decide where users' codes go: as sensitive as a secret.
+    admin.require_recent(state.store.now_us(), &format!("/console/apps/{}", path.as_str()))?;
     let Some(c) = state
         .store
         .clients()
@@ -249,9 +247,7 @@ async fn rotate(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::ClientWrite)?;
+    admin.form(&body, Builtin::ClientWrite)?;
     admin.require_recent(state.store.now_us(), &format!("/console/apps/{}", path.as_str()))?;
     if path.as_str() == CONSOLE {
         return Err(ConsoleError::NotFound);
@@ -272,9 +268,8 @@ async fn delete(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::ClientWrite)?;
+    admin.form(&body, Builtin::ClientWrite)?;
+    admin.require_recent(state.store.now_us(), &format!("/console/apps/{}", path.as_str()))?;
     state
         .store
         .clients()

@@ -2,7 +2,8 @@
 //! (check boxes), unknown fields ignored.
 use uuid::Uuid;
 
-use super::ConsoleError;
+use super::{Admin, ConsoleError};
+use crate::access::Builtin;
 
 /// The fields of a form body, in order.
 pub fn fields(body: &[u8]) -> Vec<(String, String)> {
@@ -21,4 +22,15 @@ pub fn checked_users(fields: &[(String, String)]) -> Result<Vec<Uuid>, ConsoleEr
         .filter(|(k, _)| k == "user")
         .map(|(_, v)| Uuid::parse_str(v).map_err(|_| ConsoleError::BadRequest("A selected user is not valid.".into())))
         .collect()
+}
+
+impl Admin {
+    /// A form post's fields, once its CSRF token and the permission it `needs` are checked
+    /// (in that order: a forged post learns nothing about permissions).
+    pub fn form(&self, body: &[u8], needs: Builtin) -> Result<Vec<(String, String)>, ConsoleError> {
+        let f = fields(body);
+        self.check_csrf(field(&f, "csrf"))?;
+        self.require(needs)?;
+        Ok(f)
+    }
 }

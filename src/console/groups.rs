@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
-    forms::{checked_users, field, fields},
+    forms::{checked_users, field},
     page::{self, Chrome},
 };
 use crate::{
@@ -135,9 +135,7 @@ async fn rows(admin: Admin, state: State, q: web::Query<SearchQuery>) -> Result<
 /// **New group**: a unique **Group name** and optional **Add users** (user names, emails or
 /// ids, separated by commas or new lines). A taken name or an unknown user comes back inline.
 async fn create(admin: Admin, state: State, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::GroupWrite)?;
+    let f = admin.form(&body, Builtin::GroupWrite)?;
     let name = field(&f, "name").trim().to_owned();
     let users_text = field(&f, "users").to_owned();
     let wanted: Vec<String> = users_text
@@ -574,9 +572,7 @@ async fn add(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::GroupWrite)?;
+    let f = admin.form(&body, Builtin::GroupWrite)?;
     let id = group_id(&path)?;
     let users = checked_users(&f)?;
     if users.is_empty() {
@@ -631,9 +627,7 @@ async fn confirm_remove(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::GroupWrite)?;
+    let f = admin.form(&body, Builtin::GroupWrite)?;
     let id = group_id(&path)?;
     let group = state.store.groups().get(id).await?;
     let users = checked_users(&f)?;
@@ -682,9 +676,7 @@ async fn remove(
     body: web::Bytes,
     _req: HttpRequest,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::GroupWrite)?;
+    let f = admin.form(&body, Builtin::GroupWrite)?;
     let id = group_id(&path)?;
     let users = checked_users(&f)?;
     if users.len() > MAX_PICKED {

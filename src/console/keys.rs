@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::{
     Admin, ConsoleError,
-    forms::{field, fields},
     page::{self, Chrome},
 };
 use crate::{AppState, access::Builtin, store::StoreError};
@@ -44,6 +43,7 @@ async fn list(admin: Admin, state: web::Data<AppState>, q: web::Query<Query>) ->
     let mut rows = state.store.signing_keys().all().await?;
     rows.sort_by_key(|k| std::cmp::Reverse(k.created));
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let known: Vec<String> = rows.iter().map(|k| k.kid.clone()).collect();
     let keys = rows
         .into_iter()
         .map(|k| KeyRow {
@@ -63,24 +63,24 @@ async fn list(admin: Admin, state: web::Data<AppState>, q: web::Query<Query>) ->
         can_rotate: admin.can(Builtin::KeyRotate),
         recent: admin.recent(state.store.now_us()),
         reauth: super::signin::reauth_link("/console/keys"),
+        // Only a key that exists: the query string must not put words on the page.
         notice: q
             .rotated
             .as_ref()
+            .filter(|kid| known.contains(kid))
             .map(|kid| format!("Rotated: key {kid} signs from now on.")),
     };
     Ok(page::html(StatusCode::OK, page.render()))
 }
 
 async fn rotate(admin: Admin, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::KeyRotate)?;
+    admin.form(&body, Builtin::KeyRotate)?;
     admin.require_recent(state.store.now_us(), "/console/keys")?;
     let kid = crate::admin::keys::rotate_now(&state, &admin.actor())
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "key rotation from the console failed");
-            ConsoleError::Store(StoreError::Invalid("the key could not be rotated".into()))
+            ConsoleError::Store(StoreError::Db(sea_orm::DbErr::Custom("key rotation failed".into())))
         })?;
     let q = serde_urlencoded::to_string([("rotated", kid.as_str())]).expect("plain pairs encode");
     Ok(page::see_other(&format!("/console/keys?{q}")))

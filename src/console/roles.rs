@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
-    forms::{field, fields},
+    forms::field,
     groups::ShowQuery,
     page::{self, Chrome},
 };
@@ -82,12 +82,14 @@ async fn render_list(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
+    let readable = admin.can(Builtin::RoleRead);
     let roles = state
         .store
         .roles()
         .list()
         .await?
         .into_iter()
+        .filter(|_| readable)
         .map(|r| RoleRow {
             id: r.id,
             name: r.name,
@@ -114,9 +116,7 @@ async fn list(admin: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
 
 /// **New role**.
 async fn create(admin: Admin, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::RoleWrite)?;
+    let f = admin.form(&body, Builtin::RoleWrite)?;
     let form = (
         field(&f, "name").trim().to_owned(),
         field(&f, "description").trim().to_owned(),
@@ -177,7 +177,12 @@ async fn render_role(
 ) -> Result<HttpResponse, ConsoleError> {
     let role = state.store.roles().get(id).await?;
     let mut holders: Vec<Holder> = vec![];
-    for (user, user_name, via) in state.store.roles().holders(id).await? {
+    let who = if admin.can(Builtin::RoleRead) {
+        state.store.roles().holders(id).await?
+    } else {
+        vec![]
+    };
+    for (user, user_name, via) in who {
         let how = via.map_or_else(|| "directly".to_owned(), |(_, g)| format!("through {g}"));
         match holders.last_mut() {
             Some(h) if h.id == user => h.how = format!("{}, {how}", h.how),
@@ -218,9 +223,7 @@ async fn update(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::RoleWrite)?;
+    let f = admin.form(&body, Builtin::RoleWrite)?;
     let id = role_id(&path)?;
     let (description, text) = (
         field(&f, "description").trim().to_owned(),
@@ -240,8 +243,9 @@ async fn update(
             .await;
         }
     };
-    if let Some(p) = beyond(&admin, &perms) {
-        let why = format!("You cannot put {p} into a role: your roles do not carry it.");
+    let current = state.store.roles().get(id).await?;
+    if let Some(p) = beyond(&admin, &perms).or_else(|| beyond(&admin, &current.permissions)) {
+        let why = format!("You cannot change a role to or from carrying {p}: your roles do not carry it.");
         return render_role(
             &admin,
             &state,
@@ -266,10 +270,14 @@ async fn delete(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::RoleWrite)?;
+    admin.form(&body, Builtin::RoleWrite)?;
     let id = role_id(&path)?;
+    // Deleting a role that makes administrators is for those who hold what it carries.
+    if let Some(p) = beyond(&admin, &state.store.roles().get(id).await?.permissions) {
+        return Err(ConsoleError::Refused(format!(
+            "This role carries {p}, which your roles do not: it is not yours to delete."
+        )));
+    }
     state.store.roles().delete(&admin.actor(), id).await?;
     Ok(page::see_other("/console/roles"))
 }
@@ -306,9 +314,9 @@ async fn grant(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::RoleWrite)?;
+    let f = admin.form(&body, Builtin::RoleWrite)?;
+    // The answer is the group's page.
+    admin.require(Builtin::GroupRead)?;
     let group = Uuid::parse_str(&path).map_err(|_| ConsoleError::NotFound)?;
     state.store.groups().get(group).await?;
     let role = role_id(field(&f, "role")).map_err(|_| ConsoleError::BadRequest("Choose a role.".into()))?;
@@ -342,11 +350,14 @@ async fn revoke(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::RoleWrite)?;
+    admin.form(&body, Builtin::RoleWrite)?;
     let group = Uuid::parse_str(&path.0).map_err(|_| ConsoleError::NotFound)?;
     let role = role_id(&path.1)?;
+    if let Some(p) = beyond(&admin, &state.store.roles().get(role).await?.permissions) {
+        return Err(ConsoleError::Refused(format!(
+            "This role carries {p}, which your roles do not: it is not yours to revoke."
+        )));
+    }
     state
         .store
         .roles()

@@ -128,10 +128,15 @@ fn s256(verifier: &str) -> String {
 
 /// A console page to come back to after signing in: only `/console/…` paths of this server.
 fn safe_next(next: &str) -> Option<&str> {
+    let path = next.split(['?', '#']).next().unwrap_or("");
     let ok = next.starts_with("/console/")
         && !next.contains("//")
         && !next.contains('\\')
-        && next.bytes().all(|b| b.is_ascii_graphic());
+        && next.bytes().all(|b| b.is_ascii_graphic())
+        // No dot segments, plain or percent-encoded: a browser would resolve them out of /console/.
+        && !path
+            .split('/')
+            .any(|seg| matches!(seg.to_ascii_lowercase().replace("%2e", ".").as_str(), "." | ".."));
     ok.then_some(next)
 }
 
@@ -324,4 +329,39 @@ async fn logout(
         &state.issuer,
     ));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_console_paths_of_this_server_are_returned_to() {
+        for ok in [
+            "/console/tokens",
+            "/console/apps/abc?x=1",
+            "/console/groups/1?tab=roles",
+        ] {
+            assert_eq!(safe_next(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "https://evil.example/console/",
+            "//evil.example/console/",
+            "/console//evil.example",
+            "/console/../oauth2/authorize",
+            "/console/%2e%2e/oauth2",
+            "/console/%2E%2e/x",
+            "/console/./x",
+            "/console/\\evil",
+            "/console/a b",
+            "/console/x\r\nLocation: /",
+            "/console",
+            "/consoles/x",
+            "/api/v1/tokens",
+            "",
+            "/console/é",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
-    forms::{field, fields},
+    forms::field,
     page::{self, Chrome},
 };
 use crate::{
@@ -325,9 +325,7 @@ async fn sign_out_everywhere(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::UserWrite)?;
+    admin.form(&body, Builtin::UserWrite)?;
     let id = user_id(&path)?;
     state.store.users().sign_out_everywhere(&admin.actor(), id).await?;
     Ok(page::see_other(&format!("/console/users/{id}?notice=signed-out")))
@@ -341,9 +339,7 @@ async fn set_active(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::UserWrite)?;
+    let f = admin.form(&body, Builtin::UserWrite)?;
     let id = user_id(&path)?;
     let active = match field(&f, "active") {
         "true" => true,
@@ -369,9 +365,7 @@ async fn set_password(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ConsoleError> {
-    let f = fields(&body);
-    admin.check_csrf(field(&f, "csrf"))?;
-    admin.require(Builtin::UserWrite)?;
+    let f = admin.form(&body, Builtin::UserWrite)?;
     let id = user_id(&path)?;
     let password = field(&f, "password");
     if password != field(&f, "password_again") {

@@ -937,6 +937,57 @@ async fn a_role_administrator_cannot_make_administrators() {
         json_of(app.admin("GET", "/groups/Staff/roles", None).await).await,
         json!([])
     );
+
+    // Nor strip, revoke or delete what makes the administrators.
+    assert_eq!(
+        app.admin("PUT", "/groups/Staff/roles/everything", None).await.status(),
+        204
+    );
+    let refused = [
+        (
+            format!("/console/roles/{everything}"),
+            vec![("description", ""), ("permissions", "wiki.read")],
+        ),
+        (format!("/console/roles/{everything}/delete"), vec![]),
+        (format!("/console/groups/{group}/roles/{everything}/revoke"), vec![]),
+    ];
+    for (path, extra) in refused {
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend(extra);
+        let res = b.post(app.url(&path)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let role = json_of(app.admin("GET", "/roles/everything", None).await).await;
+    assert_eq!(role["permissions"], json!(["iam.*"]));
+    assert_eq!(
+        json_of(app.admin("GET", "/groups/Staff/roles", None).await).await[0]["name"],
+        "everything"
+    );
+    // The admin API holds the same line.
+    let narrow = json_of(
+        app.admin(
+            "POST",
+            "/tokens",
+            Some(json!({"name": "roles", "permissions": ["iam.role.*"]})),
+        )
+        .await,
+    )
+    .await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (method, path, body) in [
+        ("DELETE", "/roles/everything", None),
+        ("DELETE", "/groups/Staff/roles/everything", None),
+        (
+            "PATCH",
+            "/roles/everything",
+            Some(json!({"permissions": ["wiki.read"]})),
+        ),
+    ] {
+        let res = app.admin_as(&narrow, method, path, body).await;
+        assert_eq!(res.status(), 403, "{method} {path}");
+    }
 }
 
 #[tokio::test]
@@ -1044,6 +1095,16 @@ async fn applications_are_created_with_a_secret_shown_once_edited_rotated_and_de
         .clone();
     assert_eq!(wiki["redirect_uris"].as_array().unwrap().len(), 2, "{wiki}");
     assert_eq!(audit(&app, "client.update").await[0]["source"], "console");
+
+    // Changing where codes go needs a recent sign-in too.
+    age_sign_ins(&app, 11).await;
+    let res = post(
+        format!("/console/apps/{client_id}"),
+        vec![t(), ("redirect_uris", "https://evil.example/cb".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    age_sign_ins(&app, -11).await;
 
     // Rotate: the new secret works, the old one does not.
     let res = post(format!("/console/apps/{client_id}/secret"), vec![t()]).await;
