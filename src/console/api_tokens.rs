@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{
     Admin, ConsoleError,
     forms::field,
-    page::{self, Chrome},
+    page::{self, Chrome, when},
 };
 use crate::{
     AppState,
@@ -75,10 +75,8 @@ async fn render(
             id: t.id,
             name: t.name,
             scopes: t.scopes,
-            created: t.created.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_used: t
-                .last_used
-                .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            created: when(Some(t.created)),
+            last_used: when(t.last_used),
         })
         .collect();
     let page = TokensPage {

@@ -15,13 +15,23 @@ pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 
-/// The user ids checked in a form (`user=<id>` repeated); anything else is a 400.
+/// Users one form may add or remove at once.
+const MAX_PICKED: usize = 500;
+
+/// The user ids checked in a form (`user=<id>` repeated), at most [`MAX_PICKED`]; anything
+/// else is a 400.
 pub fn checked_users(fields: &[(String, String)]) -> Result<Vec<Uuid>, ConsoleError> {
-    fields
+    let ids: Vec<Uuid> = fields
         .iter()
         .filter(|(k, _)| k == "user")
         .map(|(_, v)| Uuid::parse_str(v).map_err(|_| ConsoleError::BadRequest("A selected user is not valid.".into())))
-        .collect()
+        .collect::<Result<_, _>>()?;
+    if ids.len() > MAX_PICKED {
+        return Err(ConsoleError::BadRequest(format!(
+            "Select at most {MAX_PICKED} users at a time."
+        )));
+    }
+    Ok(ids)
 }
 
 impl Admin {

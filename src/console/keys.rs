@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::{
     Admin, ConsoleError,
-    page::{self, Chrome},
+    page::{self, Chrome, when},
 };
 use crate::{AppState, access::Builtin, store::StoreError};
 
@@ -42,7 +42,7 @@ async fn list(admin: Admin, state: web::Data<AppState>, q: web::Query<Query>) ->
     admin.require(Builtin::KeyRead)?;
     let mut rows = state.store.signing_keys().all().await?;
     rows.sort_by_key(|k| std::cmp::Reverse(k.created));
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let fmt = |t| when(Some(t));
     let known: Vec<String> = rows.iter().map(|k| k.kid.clone()).collect();
     let keys = rows
         .into_iter()

@@ -55,6 +55,11 @@ impl Chrome {
     }
 }
 
+/// An instant as the console shows it ("never" for none).
+pub fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
 /// An HTML response with the console's headers.
 pub fn html(status: StatusCode, body: Result<String, askama::Error>) -> HttpResponse {
     match body {

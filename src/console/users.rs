@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     Admin, ConsoleError,
     forms::field,
-    page::{self, Chrome},
+    page::{self, Chrome, when},
 };
 use crate::{
     AppState,
@@ -34,10 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/sign-out-everywhere", web::post().to(sign_out_everywhere))
         .route("/users/{id}/active", web::post().to(set_active))
         .route("/users/{id}/password", web::post().to(set_password));
-}
-
-fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 fn user_id(raw: &str) -> Result<Uuid, ConsoleError> {
