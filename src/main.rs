@@ -119,6 +119,9 @@ enum TokenCommand {
         /// flag or separate by commas.
         #[arg(long = "scope", value_delimiter = ',', required = true)]
         scopes: Vec<String>,
+        /// Days until the token stops working (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        expires_in_days: Option<u16>,
     },
     /// List tokens (never their secrets).
     List,
@@ -280,23 +283,34 @@ async fn client(config: Config, cmd: ClientCommand) -> anyhow::Result<()> {
 async fn token(config: Config, cmd: TokenCommand) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     match cmd {
-        TokenCommand::Create { name, scopes } => {
+        TokenCommand::Create {
+            name,
+            scopes,
+            expires_in_days,
+        } => {
             let grants = auth::Grants::parse(&scopes.join(" "))?;
             anyhow::ensure!(!grants.words.is_empty(), "give at least one scope or permission");
-            let (secret, row) = auth::tokens::create(&store, &cli_actor(), &name, &grants, None).await?;
+            let bounds = scimitar::store::tokens::Bounds {
+                expires_at: expires_in_days.map(|d| store.clock().now() + chrono::Duration::days(d.into())),
+                created_by: None,
+            };
+            let (secret, row) =
+                auth::tokens::create_bounded(&store, &cli_actor(), &name, &grants, None, bounds).await?;
             println!("{secret}");
             eprintln!("created token {} ({}) with scopes: {}", row.id, row.name, row.scopes);
         }
         TokenCommand::List => {
             for t in store.tokens().list().await? {
                 let used = t.last_used.map_or("never".into(), |t| t.to_rfc3339());
+                let ends = t.expires_at.map_or("never".into(), |t| t.to_rfc3339());
                 println!(
-                    "{}\t{}\t{}\tcreated {}\tlast used {}",
+                    "{}\t{}\t{}\tcreated {}\tlast used {}\texpires {}",
                     t.id,
                     t.name,
                     t.scopes,
                     t.created.to_rfc3339(),
-                    used
+                    used,
+                    ends
                 );
             }
         }

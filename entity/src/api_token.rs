@@ -17,6 +17,10 @@ pub struct Model {
     pub user_id: Option<Uuid>,
     pub created: DateTimeUtc,
     pub last_used: Option<DateTimeUtc>,
+    /// When the token stops working; `None`: never.
+    pub expires_at: Option<DateTimeUtc>,
+    /// The administrator who made it: the token works only while they exist and are active.
+    pub created_by: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -23,6 +23,7 @@ mod m20261201_000018_membership_windows;
 mod m20261201_000019_client_access;
 mod m20261201_000020_grant_schedules;
 mod m20261201_000021_console_sessions;
+mod m20261201_000022_api_token_bounds;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_client_access::Migration),
             Box::new(m20261201_000020_grant_schedules::Migration),
             Box::new(m20261201_000021_console_sessions::Migration),
+            Box::new(m20261201_000022_api_token_bounds::Migration),
         ]
     }
 }

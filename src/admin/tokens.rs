@@ -11,7 +11,7 @@ use super::{
     openapi::Problems,
     problem::Problem,
 };
-use crate::{AppState, auth::Grants};
+use crate::{AppState, auth::Grants, store::tokens::Bounds};
 
 type State = web::Data<AppState>;
 
@@ -33,6 +33,12 @@ pub struct NewToken {
     #[serde(default)]
     #[schema(example = json!(["iam.group.read", "iam.user.read"]))]
     permissions: Vec<String>,
+    /// When the token stops working (RFC 3339, in the future); absent: when the calling
+    /// token does, or never. A token never outlives the token that made it, nor the
+    /// administrator behind that one.
+    #[schema(example = "2027-03-01T00:00:00Z")]
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
 }
 
 /// A token, without its secret.
@@ -46,6 +52,12 @@ pub struct TokenOut {
     permissions: Vec<String>,
     created: DateTime<Utc>,
     last_used: Option<DateTime<Utc>>,
+    /// When it stops working, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<DateTime<Utc>>,
+    /// The administrator (user id) it stops with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<Uuid>,
 }
 
 /// A new token with its secret, which is never shown again.
@@ -77,6 +89,8 @@ fn token_out(t: api_token::Model) -> TokenOut {
         permissions,
         created: t.created,
         last_used: t.last_used,
+        expires_at: t.expires_at,
+        created_by: t.created_by,
     }
 }
 
@@ -104,8 +118,23 @@ async fn create_token(
     if let Some(missing) = caller.grants.first_not_covered(&grants) {
         return Err(Problem::missing_permission(&missing, "creating a token that holds it"));
     }
+    let now = state.store.clock().now();
+    if body.expires_at.is_some_and(|end| end <= now) {
+        return Err(Problem::bad_request("\"expires_at\" must be in the future"));
+    }
+    // The new token inherits the calling token's bounds: it ends no later, and stops with the
+    // same administrator.
+    let parent = state.store.tokens().get(caller.token_id).await?;
+    let parent_end = parent.as_ref().and_then(|p| p.expires_at);
+    let bounds = Bounds {
+        expires_at: match (body.expires_at, parent_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
+        created_by: parent.and_then(|p| p.created_by),
+    };
     let actor = caller.actor(crate::store::audit::Source::Admin);
-    let (secret, row) = crate::auth::tokens::create(&state.store, &actor, name, &grants, None).await?;
+    let (secret, row) = crate::auth::tokens::create_bounded(&state.store, &actor, name, &grants, None, bounds).await?;
     let token = token_out(row);
     // The secret is in the body: no cache may keep it.
     Ok(HttpResponse::Created()

@@ -16,6 +16,7 @@ use super::{Grants, Principal, Scope};
 use crate::store::{
     Store, StoreError,
     audit::{Actor, Source},
+    tokens::Bounds,
 };
 
 /// Prefix that makes leaked tokens easy to recognise (and to scan for).
@@ -43,10 +44,22 @@ pub async fn create(
     grants: &Grants,
     user_id: Option<Uuid>,
 ) -> Result<(String, api_token::Model), StoreError> {
+    create_bounded(store, actor, name, grants, user_id, Bounds::default()).await
+}
+
+/// [`create`] for a token that expires or that stops with the administrator who made it.
+pub async fn create_bounded(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    grants: &Grants,
+    user_id: Option<Uuid>,
+    bounds: Bounds,
+) -> Result<(String, api_token::Model), StoreError> {
     let secret = generate();
     let row = store
         .tokens()
-        .insert(actor, name, &hash(&secret), &grants.as_string(), user_id)
+        .insert(actor, name, &hash(&secret), &grants.as_string(), user_id, bounds)
         .await?;
     Ok((secret, row))
 }
@@ -54,9 +67,14 @@ pub async fn create(
 /// Looks a presented secret up; `None` when unknown.
 pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
     let digest = hash(secret);
-    let Some(row) = store.tokens().find_by_hash_cached(&digest).await? else {
+    let Some(found) = store.tokens().find_usable_cached(&digest).await? else {
         return Ok(None);
     };
+    // An expired token, or one whose creator was deactivated or deleted, is as unknown.
+    if !found.works_at(store.clock().now()) {
+        return Ok(None);
+    }
+    let row = found.row;
     // Record use at most once a minute per token, so reads do not turn into writes.
     if row
         .last_used
@@ -88,7 +106,7 @@ pub async fn bootstrap(store: &Store, bootstrap: Option<&str>) -> Result<Option<
         if store.tokens().find_by_hash(&digest).await?.is_none() {
             match store
                 .tokens()
-                .insert(&system, "bootstrap", &digest, &all.as_string(), None)
+                .insert(&system, "bootstrap", &digest, &all.as_string(), None, Bounds::default())
                 .await
             {
                 // Another replica inserted it at the same moment.

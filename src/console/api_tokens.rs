@@ -1,7 +1,9 @@
 //! **API tokens**: list, create (the secret shown once, with a copy button), revoke. Creating
 //! one needs a recent sign-in, and an administrator hands out only what they hold (as a token
 //! on the admin API may): `iam.…` permissions their roles carry, and `scim` only with both
-//! `iam.user.write` and `iam.group.write` (everything a provisioning token can do).
+//! `iam.user.write` and `iam.group.write` (everything a provisioning token can do). A token
+//! expires (90 days unless chosen otherwise) and stops working when the administrator who made
+//! it is deactivated or deleted.
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use uuid::Uuid;
@@ -14,7 +16,8 @@ use super::{
 use crate::{
     AppState,
     access::Builtin,
-    auth::{Grants, tokens},
+    auth::{Grants, tokens as auth_tokens},
+    store::tokens,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,6 +32,8 @@ pub struct TokenRow {
     pub scopes: String,
     pub created: String,
     pub last_used: String,
+    pub expires: String,
+    pub made_by: String,
 }
 
 #[derive(Template)]
@@ -64,19 +69,26 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
     let readable = admin.can(Builtin::TokenRead);
-    let tokens = state
-        .store
-        .tokens()
-        .list()
-        .await?
+    let rows = if readable {
+        state.store.tokens().list().await?
+    } else {
+        vec![]
+    };
+    let creators: Vec<Uuid> = rows.iter().filter_map(|t| t.created_by).collect();
+    let names = state.store.users().names_of(&creators).await?;
+    let tokens = rows
         .into_iter()
-        .filter(|_| readable)
         .map(|t| TokenRow {
             id: t.id,
             name: t.name,
             scopes: t.scopes,
             created: when(Some(t.created)),
             last_used: when(t.last_used),
+            expires: t.expires_at.map_or_else(|| "never".to_owned(), |e| when(Some(e))),
+            made_by: t.created_by.map_or_else(
+                || "\u{2014}".to_owned(),
+                |u| names.get(&u).cloned().unwrap_or_else(|| "(deleted user)".to_owned()),
+            ),
         })
         .collect();
     let page = TokensPage {
@@ -128,7 +140,19 @@ async fn create(admin: Admin, state: web::Data<AppState>, body: web::Bytes) -> R
             return render(&admin, &state, None, Some(why), form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let (secret, row) = tokens::create(&state.store, &admin.actor(), &name, &grants, None).await?;
+    // The token stops when it expires, and with the administrator who made it.
+    let days = match field(&f, "expires_days") {
+        "" | "90" => Some(90),
+        "30" => Some(30),
+        "365" => Some(365),
+        "never" => None,
+        _ => return Err(ConsoleError::BadRequest("Choose when the token expires.".into())),
+    };
+    let bounds = tokens::Bounds {
+        expires_at: days.map(|d| state.store.clock().now() + chrono::Duration::days(d)),
+        created_by: Some(admin.user_id),
+    };
+    let (secret, row) = auth_tokens::create_bounded(&state.store, &admin.actor(), &name, &grants, None, bounds).await?;
     render(
         &admin,
         &state,

@@ -44,3 +44,62 @@ impl Admin {
         Ok(f)
     }
 }
+
+/// A local date and time from a `datetime-local` field ("2026-12-31T18:00") in an IANA time
+/// zone (empty: UTC), as microseconds since the epoch; `None` when the field is empty. A time a
+/// spring-forward skips resolves later by the gap, a repeated one to its first occurrence (as
+/// schedules do).
+pub fn local_instant(value: &str, zone: &str) -> Result<Option<i64>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let zone = match zone.trim() {
+        "" => "UTC",
+        z => z,
+    };
+    let tz = jiff::tz::TimeZone::get(zone).map_err(|_| format!("\u{201c}{zone}\u{201d} is an unknown time zone."))?;
+    let civil: jiff::civil::DateTime = value
+        .parse()
+        .map_err(|_| format!("\u{201c}{value}\u{201d} is not a date and time (YYYY-MM-DDTHH:MM)."))?;
+    let at = tz
+        .to_ambiguous_zoned(civil)
+        .compatible()
+        .map_err(|_| format!("\u{201c}{value}\u{201d} is out of range."))?;
+    Ok(Some(at.timestamp().as_microsecond()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_instants_in_zones() {
+        let utc = local_instant("2026-12-31T18:00", "").unwrap().unwrap();
+        assert_eq!(utc, 1_798_740_000_000_000);
+        // Berlin is UTC+1 in winter, +2 in summer.
+        assert_eq!(
+            local_instant("2026-12-31T18:00", "Europe/Berlin").unwrap().unwrap(),
+            utc - 3_600_000_000
+        );
+        let summer = local_instant("2027-07-01T12:00", "Europe/Berlin").unwrap().unwrap();
+        assert_eq!(summer, local_instant("2027-07-01T10:00", "UTC").unwrap().unwrap());
+        // 02:30 does not exist on 2027-03-28 in Berlin: later by the gap (03:30 CEST = 01:30Z).
+        assert_eq!(
+            local_instant("2027-03-28T02:30", "Europe/Berlin").unwrap().unwrap(),
+            local_instant("2027-03-28T01:30", "UTC").unwrap().unwrap()
+        );
+        assert_eq!(local_instant("  ", "Mars/Olympus").unwrap(), None);
+        for (value, zone) in [
+            ("2026-12-31T18:00", "Mars/Olympus"),
+            ("2026-13-01T00:00", ""),
+            ("tomorrow", ""),
+            ("2026-12-31T25:00", ""),
+            ("2026-12-31T18:00'); DROP TABLE users;--", ""),
+            ("99999-01-01T00:00", ""),
+            ("2026-12-31T18:00", "../../etc/passwd"),
+        ] {
+            assert!(local_instant(value, zone).is_err(), "{value} in {zone}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Admin, ConsoleError,
-    forms::{checked_users, field},
+    forms::{checked_users, field, local_instant},
     page::{self, Chrome, when},
 };
 use crate::{
@@ -23,6 +23,7 @@ use crate::{
         StoreError,
         audit::AuditQuery,
         groups::{GroupData, MemberOp},
+        members::Window,
     },
 };
 
@@ -38,6 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/groups/{id}", web::get().to(show))
         .route("/groups/{id}/candidates", web::get().to(candidates))
         .route("/groups/{id}/add", web::post().to(add))
+        .route("/groups/{id}/window", web::post().to(set_end))
+        .route("/groups/{id}/nested", web::post().to(nest))
+        .route("/groups/{id}/nested/remove", web::post().to(unnest))
+        .route("/groups/{id}/delete", web::get().to(confirm_delete))
+        .route("/groups/{id}/delete", web::post().to(delete))
         .route("/groups/{id}/remove", web::post().to(confirm_remove))
         .route("/groups/{id}/remove/confirm", web::post().to(remove));
 }
@@ -74,6 +80,7 @@ struct GroupsPage {
     new_name: String,
     new_users: String,
     error: Option<String>,
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +88,7 @@ struct SearchQuery {
     #[serde(default)]
     q: String,
     cursor: Option<Uuid>,
+    deleted: Option<u8>,
 }
 
 async fn group_rows(state: &AppState, q: &str, after: Option<Uuid>) -> Result<Rows, ConsoleError> {
@@ -114,6 +122,7 @@ async fn list(admin: Admin, state: State, q: web::Query<SearchQuery>) -> Result<
         new_name: String::new(),
         new_users: String::new(),
         error: None,
+        notice: q.deleted.map(|_| "Group deleted."),
     };
     Ok(page::html(StatusCode::OK, page.render()))
 }
@@ -183,6 +192,7 @@ async fn create(admin: Admin, state: State, body: web::Bytes) -> Result<HttpResp
                 new_name: name,
                 new_users: users_text,
                 error: Some(message),
+                notice: None,
             };
             Ok(page::html(status, page.render()))
         }
@@ -247,6 +257,8 @@ struct GroupPage {
     error: Option<String>,
     all_roles: Vec<(Uuid, String)>,
     days: [&'static str; 7],
+    /// The grant form's weekly windows: number, field-name suffix.
+    windows: Vec<(usize, String)>,
     // Users
     members: Vec<MemberRow>,
     apps: Vec<String>,
@@ -269,6 +281,9 @@ pub struct ShowQuery {
     pub removed: Option<u32>,
     pub granted: Option<u32>,
     pub revoked: Option<u32>,
+    pub changed: Option<u32>,
+    pub nested: Option<u8>,
+    pub unnested: Option<u8>,
 }
 
 /// The tabs, each with the permission that reading it needs (as on the admin API).
@@ -310,11 +325,15 @@ pub async fn render(
         .iter()
         .find(|(k, _)| Some(*k) == q.tab.as_deref())
         .map_or("users", |(k, _)| *k);
-    let notice = match (q.added, q.removed, q.granted, q.revoked) {
-        (Some(n), ..) => Some(format!("Added {n} user{}.", if n == 1 { "" } else { "s" })),
-        (_, Some(n), ..) => Some(format!("Removed {n} user{}.", if n == 1 { "" } else { "s" })),
-        (_, _, Some(_), _) => Some("Role granted.".to_owned()),
-        (.., Some(_)) => Some("Role revoked.".to_owned()),
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    let notice = match (q.added, q.removed, q.granted, q.revoked, q.changed) {
+        (Some(n), ..) => Some(format!("Added {n} user{}.", plural(n))),
+        (_, Some(n), ..) => Some(format!("Removed {n} user{}.", plural(n))),
+        (_, _, Some(_), ..) => Some("Role granted.".to_owned()),
+        (_, _, _, Some(_), _) => Some("Role revoked.".to_owned()),
+        (.., Some(n)) => Some(format!("Changed the membership end of {n} user{}.", plural(n))),
+        _ if q.nested.is_some() => Some("Group added to this group.".to_owned()),
+        _ if q.unnested.is_some() => Some("Group removed from this group.".to_owned()),
         _ => None,
     };
     let mut page = GroupPage {
@@ -337,6 +356,9 @@ pub async fn render(
         error,
         all_roles: vec![],
         days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        windows: (1..=super::roles::WINDOWS)
+            .map(|n| (n, if n == 1 { String::new() } else { n.to_string() }))
+            .collect(),
         members: vec![],
         apps: vec![],
         total: 0,
@@ -578,15 +600,80 @@ async fn add(
             "A selected user does not exist (any more).".into(),
         ));
     }
+    let window = match membership_end(&state, &f) {
+        Ok(w) => w,
+        Err(why) => return refuse(&admin, &state, id, why).await,
+    };
     let n = users.len();
+    let ops = if window.is_always() {
+        vec![MemberOp::Add(users)]
+    } else {
+        users.into_iter().map(|u| MemberOp::Put(u, window)).collect()
+    };
     state
         .store
         .groups()
-        .modify(&admin.actor(), id, None, |_| {
-            Ok::<_, StoreError>((None, vec![MemberOp::Add(users)]))
-        })
+        .modify(&admin.actor(), id, None, |_| Ok::<_, StoreError>((None, ops)))
         .await?;
     Ok(page::see_other(&format!("/console/groups/{id}?added={n}")))
+}
+
+/// The membership window a form asks for: until its `expires` (local date and time in
+/// `expires_zone`), or for good when that is empty. An end already past is refused.
+fn membership_end(state: &AppState, f: &[(String, String)]) -> Result<Window, String> {
+    let end = local_instant(field(f, "expires"), field(f, "expires_zone"))?;
+    if end.is_some_and(|t| t <= state.store.now_us()) {
+        return Err("The membership end must be in the future.".into());
+    }
+    Ok(Window {
+        valid_from_us: None,
+        expires_at_us: end,
+    })
+}
+
+/// The group's **Users** tab again, with why a form was refused.
+async fn refuse(admin: &Admin, state: &AppState, id: Uuid, why: String) -> Result<HttpResponse, ConsoleError> {
+    render(
+        admin,
+        state,
+        id,
+        ShowQuery::default(),
+        Some(why),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// **Set membership end** for the checked members: until the date given, or permanent when
+/// it is empty. Users who are not members are left alone (the form only offers members).
+async fn set_end(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = admin.form(&body, Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let window = match membership_end(&state, &f) {
+        Ok(w) => w,
+        Err(why) => return refuse(&admin, &state, id, why).await,
+    };
+    let mut ops = vec![];
+    for u in checked_users(&f)? {
+        match state.store.groups().membership(id, u).await? {
+            Some(w) if w != window => ops.push(MemberOp::Put(u, window)),
+            _ => {}
+        }
+    }
+    let n = ops.len();
+    if n > 0 {
+        state
+            .store
+            .groups()
+            .modify(&admin.actor(), id, None, |_| Ok::<_, StoreError>((None, ops)))
+            .await?;
+    }
+    Ok(page::see_other(&format!("/console/groups/{id}?changed={n}")))
 }
 
 pub struct Loss {
@@ -673,4 +760,123 @@ async fn remove(
             .await?;
     }
     Ok(page::see_other(&format!("/console/groups/{id}?removed={n}")))
+}
+
+/// The nested-groups tab again, with why a form was refused.
+async fn refuse_nested(admin: &Admin, state: &AppState, id: Uuid, why: String) -> Result<HttpResponse, ConsoleError> {
+    let q = ShowQuery {
+        tab: Some("nested".into()),
+        ..Default::default()
+    };
+    render(admin, state, id, q, Some(why), StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// **Add group**: makes another group (by name or id) a member of this one, so its members
+/// are this group's members too. The escalation rule applies as to users: nesting into a
+/// group whose roles carry Scimitar's permissions needs them.
+async fn nest(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = admin.form(&body, Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    state.store.groups().get(id).await?;
+    let name = field(&f, "group").trim();
+    let child = match state.store.groups().resolve(name).await?.as_slice() {
+        [child] => *child,
+        [] => return refuse_nested(&admin, &state, id, format!("No group \u{201c}{name}\u{201d}.")).await,
+        _ => {
+            let why = format!("More than one group is called \u{201c}{name}\u{201d}: use its id.");
+            return refuse_nested(&admin, &state, id, why).await;
+        }
+    };
+    let added = state
+        .store
+        .groups()
+        .modify(&admin.actor(), id, None, |_| {
+            Ok::<_, StoreError>((None, vec![MemberOp::Add(vec![child])]))
+        })
+        .await;
+    match added {
+        Ok(_) => Ok(page::see_other(&format!("/console/groups/{id}?tab=nested&nested=1"))),
+        Err(StoreError::Invalid(why)) => refuse_nested(&admin, &state, id, why).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// **Remove** a nested group from this one (the group itself stays).
+async fn unnest(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    let f = admin.form(&body, Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let child = group_id(field(&f, "group"))?;
+    state
+        .store
+        .groups()
+        .modify(&admin.actor(), id, None, |_| {
+            Ok::<_, StoreError>((None, vec![MemberOp::Remove(vec![child])]))
+        })
+        .await?;
+    Ok(page::see_other(&format!("/console/groups/{id}?tab=nested&unnested=1")))
+}
+
+/// **Delete group**, first step: what goes with it.
+async fn confirm_delete(admin: Admin, state: State, path: web::Path<String>) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    let group = state.store.groups().get(id).await?;
+    let members = state.store.groups().member_users(id, None, 1).await?.total;
+    let roles: Vec<String> = state
+        .store
+        .roles()
+        .of_group(id)
+        .await?
+        .into_iter()
+        .map(|g| g.role_name)
+        .collect();
+    let mut lines = vec![format!(
+        "Its {members} direct member{} stay users but are no longer in {}.",
+        if members == 1 { "" } else { "s" },
+        group.display_name
+    )];
+    if !roles.is_empty() {
+        lines.push(format!(
+            "What it grants ends for everyone who is in it, directly or through nested groups: {}.",
+            roles.join(", ")
+        ));
+    }
+    lines.push("Groups nested in it stay; groups it is in no longer contain it.".into());
+    lines.push("Provisioning clients get 404 for the group from now on; this cannot be undone.".into());
+    Ok(page::confirm(
+        Chrome::new(&admin, "Groups"),
+        &format!("Delete {}?", group.display_name),
+        &lines,
+        &format!("/console/groups/{id}/delete"),
+        "Delete group",
+        &format!("/console/groups/{id}"),
+    ))
+}
+
+/// **Delete group**, confirmed (the SCIM DELETE's service code: audited, memberships with it).
+async fn delete(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    admin.form(&body, Builtin::GroupWrite)?;
+    let id = group_id(&path)?;
+    crate::scim::service::groups::delete(&state, &admin.actor(), id, None)
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::NOT_FOUND => ConsoleError::NotFound,
+            _ => ConsoleError::BadRequest(e.detail),
+        })?;
+    Ok(page::see_other("/console/groups?deleted=1"))
 }

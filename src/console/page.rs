@@ -107,3 +107,28 @@ struct Reauth<'a> {
 pub fn reauth(status: StatusCode, link: &str) -> HttpResponse {
     html(status, Reauth { link }.render())
 }
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct Confirm<'a> {
+    c: Chrome,
+    title: &'a str,
+    lines: &'a [String],
+    action: &'a str,
+    button: &'a str,
+    cancel: &'a str,
+}
+
+/// A confirmation page for a destructive action: what it does (`lines`), a button that posts
+/// to `action`, and a way back.
+pub fn confirm(c: Chrome, title: &str, lines: &[String], action: &str, button: &str, cancel: &str) -> HttpResponse {
+    let page = Confirm {
+        c,
+        title,
+        lines,
+        action,
+        button,
+        cancel,
+    };
+    html(StatusCode::OK, page.render())
+}

@@ -283,23 +283,34 @@ async fn delete(
 }
 
 /// The schedule a grant form describes, if its time zone is filled in.
+/// Weekly windows the grant form offers.
+pub const WINDOWS: usize = 3;
+
 fn schedule_of(f: &[(String, String)]) -> Result<Option<ScheduleSpec>, String> {
     let tz = field(f, "time_zone").trim();
     if tz.is_empty() {
         return Ok(None);
     }
-    let days: Vec<String> = f
-        .iter()
-        .filter(|(k, v)| k == "day" && DAYS.contains(&v.as_str()))
-        .map(|(_, v)| v.clone())
-        .collect();
+    // Up to WINDOWS weekly windows: fields `day`, `from`, `to`, then `day2`, `from2`, `to2`…
+    // The first is always read (so a schedule without days is reported); a later one only
+    // when any of its fields is filled in.
+    let mut weekly = vec![];
+    for n in 1..=WINDOWS {
+        let suffix = if n == 1 { String::new() } else { n.to_string() };
+        let days: Vec<String> = f
+            .iter()
+            .filter(|(k, v)| *k == format!("day{suffix}") && DAYS.contains(&v.as_str()))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let from = field(f, &format!("from{suffix}")).trim().to_owned();
+        let to = field(f, &format!("to{suffix}")).trim().to_owned();
+        if n == 1 || !days.is_empty() || !from.is_empty() || !to.is_empty() {
+            weekly.push(WindowSpec { days, from, to });
+        }
+    }
     let spec = ScheduleSpec {
         time_zone: tz.to_owned(),
-        weekly: vec![WindowSpec {
-            days,
-            from: field(f, "from").trim().to_owned(),
-            to: field(f, "to").trim().to_owned(),
-        }],
+        weekly,
         from_date: Some(field(f, "from_date").trim().to_owned()).filter(|d| !d.is_empty()),
         until_date: Some(field(f, "until_date").trim().to_owned()).filter(|d| !d.is_empty()),
     };

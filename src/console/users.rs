@@ -21,6 +21,7 @@ use crate::{
     AppState,
     access::{Builtin, effective},
     scim::service::users as scim_users,
+    store::sign_ins::SignInKind,
 };
 
 type State = web::Data<AppState>;
@@ -33,7 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}", web::get().to(show))
         .route("/users/{id}/sign-out-everywhere", web::post().to(sign_out_everywhere))
         .route("/users/{id}/active", web::post().to(set_active))
-        .route("/users/{id}/password", web::post().to(set_password));
+        .route("/users/{id}/password", web::post().to(set_password))
+        .route("/users/{id}/delete", web::get().to(confirm_delete))
+        .route("/users/{id}/delete", web::post().to(delete));
 }
 
 fn user_id(raw: &str) -> Result<Uuid, ConsoleError> {
@@ -99,6 +102,7 @@ struct Rows {
 struct UsersPage {
     c: Chrome,
     rows: Rows,
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +112,7 @@ struct SearchQuery {
     #[serde(default)]
     active: String,
     cursor: Option<Uuid>,
+    deleted: Option<u8>,
 }
 
 async fn user_rows(state: &AppState, q: &SearchQuery) -> Result<Rows, ConsoleError> {
@@ -150,6 +155,7 @@ async fn list(admin: Admin, state: State, q: web::Query<SearchQuery>) -> Result<
     let page = UsersPage {
         c: Chrome::new(&admin, "Users"),
         rows: user_rows(&state, &q).await?,
+        notice: q.deleted.map(|_| "User deleted."),
     };
     Ok(page::html(StatusCode::OK, page.render()))
 }
@@ -172,6 +178,12 @@ pub struct PermissionLine {
     pub sources: Vec<String>,
 }
 
+pub struct SessionLine {
+    pub kind: String,
+    pub started: String,
+    pub ends: String,
+}
+
 pub struct AppLine {
     pub name: String,
     pub last: String,
@@ -191,6 +203,7 @@ struct UserPage {
     groups: Vec<GroupLine>,
     permissions: Vec<PermissionLine>,
     apps: Vec<AppLine>,
+    sessions: Vec<SessionLine>,
     can_write: bool,
     notice: Option<String>,
     error: Option<String>,
@@ -294,6 +307,23 @@ async fn render(
         })
         .collect();
     apps.sort_by(|a, b| a.name.cmp(&b.name));
+    let sessions = store
+        .sign_ins(id)
+        .await?
+        .into_iter()
+        .map(|s| SessionLine {
+            kind: match s.kind {
+                SignInKind::Browser => "Browser sign-in (single sign-on)".into(),
+                SignInKind::Console => "Admin console".into(),
+                SignInKind::Application => {
+                    let client = s.client_id.unwrap_or_default();
+                    format!("Application {}", clients.get(&client).unwrap_or(&client))
+                }
+            },
+            started: when(s.auth_time),
+            ends: when(s.expires_at),
+        })
+        .collect();
     let page = UserPage {
         c: Chrome::new(admin, "Users"),
         id,
@@ -306,6 +336,7 @@ async fn render(
         groups,
         permissions,
         apps,
+        sessions,
         can_write: admin.can(Builtin::UserWrite),
         notice,
         error,
@@ -405,4 +436,51 @@ async fn patch(admin: &Admin, state: &AppState, id: Uuid, op: serde_json::Value)
             "the change could not be made".into(),
         ))),
     }
+}
+
+/// **Delete user**, first step: what goes with the user.
+async fn confirm_delete(admin: Admin, state: State, path: web::Path<String>) -> Result<HttpResponse, ConsoleError> {
+    admin.require(Builtin::UserWrite)?;
+    let id = user_id(&path)?;
+    let user = state.store.users().get(id).await?;
+    let lines = [
+        format!(
+            "{} is deleted with their memberships, their direct role grants, their sessions and their tokens.",
+            user.user_name
+        ),
+        "Provisioning clients get 404 for the user from now on; this cannot be undone.".to_owned(),
+        "To keep the account and its history but stop every sign-in, deactivate it instead.".to_owned(),
+    ];
+    Ok(page::confirm(
+        Chrome::new(&admin, "Users"),
+        &format!("Delete {}?", user.user_name),
+        &lines,
+        &format!("/console/users/{id}/delete"),
+        "Delete user",
+        &format!("/console/users/{id}"),
+    ))
+}
+
+/// **Delete user**, confirmed (the SCIM DELETE's service code: audited, memberships with it).
+/// Administrators do not delete themselves here: another administrator must.
+async fn delete(
+    admin: Admin,
+    state: State,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ConsoleError> {
+    admin.form(&body, Builtin::UserWrite)?;
+    let id = user_id(&path)?;
+    if id == admin.user_id {
+        return Err(ConsoleError::Refused(
+            "You cannot delete your own account: another administrator must.".into(),
+        ));
+    }
+    scim_users::delete(&state, &admin.actor(), id, None)
+        .await
+        .map_err(|e| match e.status {
+            StatusCode::NOT_FOUND => ConsoleError::NotFound,
+            _ => ConsoleError::BadRequest(e.detail),
+        })?;
+    Ok(page::see_other("/console/users?deleted=1"))
 }

@@ -22,23 +22,45 @@ pub struct Tokens<'a> {
 }
 
 /// Recently looked-up tokens (and unknown hashes), so that authenticating a request does not
-/// cost a query. A revocation made through this process takes effect at once; one made
-/// through another replica within `TTL`.
+/// cost a query. A revocation — or the deactivation of a token's creator — made through this
+/// process takes effect at once; one made through another replica within `TTL`.
 #[derive(Default)]
-pub struct Cache(Mutex<HashMap<String, (Option<api_token::Model>, Instant)>>);
+pub struct Cache(Mutex<HashMap<String, (Option<Usable>, Instant)>>);
+
+/// A token row as authentication needs it: the row, and whether its creator (if it has one)
+/// still exists and is active.
+#[derive(Debug, Clone)]
+pub struct Usable {
+    pub row: api_token::Model,
+    pub creator_active: bool,
+}
+
+impl Usable {
+    /// Whether the token may authenticate at `now`: not expired, creator active.
+    pub fn works_at(&self, now: chrono::DateTime<Utc>) -> bool {
+        self.creator_active && self.row.expires_at.is_none_or(|end| now < end)
+    }
+}
+
+/// When a token ends and who made it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bounds {
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+    pub created_by: Option<Uuid>,
+}
 
 const TTL: Duration = Duration::from_secs(5);
 const CACHE_MAX: usize = 10_000;
 
 impl Cache {
-    fn get(&self, hash: &str) -> Option<Option<api_token::Model>> {
+    fn get(&self, hash: &str) -> Option<Option<Usable>> {
         let map = self.0.lock().expect("token cache lock");
         map.get(hash)
             .filter(|(_, at)| at.elapsed() < TTL)
             .map(|(row, _)| row.clone())
     }
 
-    fn put(&self, hash: &str, row: Option<api_token::Model>) {
+    fn put(&self, hash: &str, row: Option<Usable>) {
         let mut map = self.0.lock().expect("token cache lock");
         if map.len() >= CACHE_MAX {
             map.clear();
@@ -50,7 +72,12 @@ impl Cache {
         self.0
             .lock()
             .expect("token cache lock")
-            .retain(|_, (row, _)| row.as_ref().is_none_or(|r| r.id != id));
+            .retain(|_, (row, _)| row.as_ref().is_none_or(|r| r.row.id != id));
+    }
+
+    /// Forgets every token: a user was deactivated or deleted, and tokens they made stop.
+    pub(super) fn clear(&self) {
+        self.0.lock().expect("token cache lock").clear();
     }
 }
 
@@ -63,6 +90,7 @@ impl Tokens<'_> {
         token_hash: &str,
         scopes: &str,
         user_id: Option<Uuid>,
+        bounds: Bounds,
     ) -> Result<api_token::Model, StoreError> {
         let model = api_token::Model {
             id: Uuid::now_v7(),
@@ -70,8 +98,10 @@ impl Tokens<'_> {
             token_hash: token_hash.to_owned(),
             scopes: scopes.to_owned(),
             user_id,
-            created: Utc::now(),
+            created: self.store.clock().now(),
             last_used: None,
+            expires_at: bounds.expires_at,
+            created_by: bounds.created_by,
         };
         let db = self.store.db();
         let mut batch = Batch::default();
@@ -79,7 +109,11 @@ impl Tokens<'_> {
             db,
             &api_token::Entity::insert(api_token::ActiveModel::from(model.clone())),
         );
-        let event = Event::token("token.create", model.id).with_detail(json!({"name": name, "scopes": scopes}));
+        let mut detail = json!({"name": name, "scopes": scopes});
+        if let Some(end) = bounds.expires_at {
+            detail["expires_at"] = json!(end);
+        }
+        let event = Event::token("token.create", model.id).with_detail(detail);
         audit::record_in(&mut batch, db, actor, vec![event]);
         self.store.write_batch(batch).await?;
         Ok(model)
@@ -107,14 +141,27 @@ impl Tokens<'_> {
             .await?)
     }
 
-    /// Like `find_by_hash`, answered from the cache when fresh.
-    pub async fn find_by_hash_cached(&self, token_hash: &str) -> Result<Option<api_token::Model>, StoreError> {
+    /// The token with this digest and whether its creator is active, answered from the cache
+    /// when fresh.
+    pub async fn find_usable_cached(&self, token_hash: &str) -> Result<Option<Usable>, StoreError> {
         if let Some(row) = self.cache.get(token_hash) {
             return Ok(row);
         }
-        let row = self.find_by_hash(token_hash).await?;
-        self.cache.put(token_hash, row.clone());
-        Ok(row)
+        let found = match self.find_by_hash(token_hash).await? {
+            None => None,
+            Some(row) => {
+                let creator_active = match row.created_by {
+                    None => true,
+                    Some(creator) => entity::user::Entity::find_by_id(creator)
+                        .one(self.store.db())
+                        .await?
+                        .is_some_and(|u| u.active),
+                };
+                Some(Usable { row, creator_active })
+            }
+        };
+        self.cache.put(token_hash, found.clone());
+        Ok(found)
     }
 
     pub async fn touch(&self, id: Uuid) -> Result<(), StoreError> {

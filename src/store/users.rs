@@ -190,6 +190,10 @@ impl Users<'_> {
         audit::record_in(&mut batch, &*tx, actor, events);
         batch.run(&*tx).await.map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
+        if matches!(action, "user.deactivate" | "user.reactivate") {
+            // API tokens this user made stop and resume with them (see `tokens::Usable`).
+            self.store.tokens.clear();
+        }
         Ok(model)
     }
 
@@ -219,6 +223,7 @@ impl Users<'_> {
             .await?;
         user::Entity::delete_by_id(id).exec(&*tx).await?;
         tx.commit().await?;
+        self.store.tokens.clear();
         Ok(())
     }
 

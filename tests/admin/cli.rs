@@ -267,3 +267,67 @@ async fn group_add_user_with_expires_makes_a_time_bound_membership() {
     ok(&r);
     assert_eq!(r.json()[0]["expires_at"], json!(end));
 }
+
+#[tokio::test]
+async fn token_create_with_expires_in_days_makes_a_token_that_ends() {
+    let app = spawn_app().await;
+    let url = app.database_url.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_scimitar"))
+            .args([
+                "token",
+                "create",
+                "--name",
+                "weekly",
+                "--scope",
+                "admin:read",
+                "--expires-in-days",
+                "7",
+            ])
+            .env("DATABASE_URL", url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run the scimitar binary")
+    })
+    .await
+    .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let secret = String::from_utf8(run.stdout).unwrap().trim().to_owned();
+    assert_eq!(app.admin_as(&secret, "GET", "/groups", None).await.status(), 200);
+    let tokens = json_of(app.admin("GET", "/tokens", None).await).await;
+    let weekly = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "weekly")
+        .expect("listed")
+        .clone();
+    let created: chrono::DateTime<chrono::Utc> = weekly["created"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = weekly["expires_at"].as_str().expect("an end").parse().unwrap();
+    // The end is computed from the clock a moment before the row's creation time.
+    let off = (ends - created - chrono::Duration::days(7)).abs();
+    assert!(off < chrono::Duration::seconds(5), "{weekly}");
+    assert!(weekly.get("created_by").is_none(), "{weekly}");
+
+    // Zero days is refused by the CLI, not turned into a token that never worked.
+    let url = app.database_url.clone();
+    let zero = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_scimitar"))
+            .args([
+                "token",
+                "create",
+                "--name",
+                "none",
+                "--scope",
+                "admin:read",
+                "--expires-in-days",
+                "0",
+            ])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!zero.status.success());
+}

@@ -852,6 +852,11 @@ async fn roles_are_created_edited_granted_on_a_schedule_and_revoked() {
             ("day", "fri".into()),
             ("from", "08:00".into()),
             ("to", "18:00".into()),
+            ("day2", "sat".into()),
+            ("from2", "10:00".into()),
+            ("to2", "12:00".into()),
+            ("from3", "".into()),
+            ("to3", "".into()),
         ]
     };
     let res = post(format!("/console/groups/{group}/roles"), grant("Mars/Olympus")).await;
@@ -863,6 +868,11 @@ async fn roles_are_created_edited_granted_on_a_schedule_and_revoked() {
     assert_eq!(roles[0]["name"], "payroll-clerk");
     assert_eq!(roles[0]["schedule"]["time_zone"], "Europe/Berlin");
     assert_eq!(roles[0]["schedule"]["weekly"][0]["days"], json!(["mon", "fri"]));
+    assert_eq!(
+        roles[0]["schedule"]["weekly"][1],
+        json!({"days": ["sat"], "from": "10:00", "to": "12:00"})
+    );
+    assert_eq!(roles[0]["schedule"]["weekly"].as_array().unwrap().len(), 2);
     let tab = b
         .get(app.url(&format!("/console/groups/{group}?tab=roles")))
         .send()
@@ -871,7 +881,10 @@ async fn roles_are_created_edited_granted_on_a_schedule_and_revoked() {
         .text()
         .await
         .unwrap();
-    assert!(tab.contains("Europe/Berlin: mon fri 08:00\u{2013}18:00"), "{tab}");
+    assert!(
+        tab.contains("Europe/Berlin: mon fri 08:00\u{2013}18:00, sat 10:00\u{2013}12:00"),
+        "{tab}"
+    );
 
     // The role page: holders, an edit, then delete.
     let page = b.get(app.url(&role_page)).send().await.unwrap().text().await.unwrap();

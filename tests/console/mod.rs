@@ -3,6 +3,7 @@
 //! flows on groups, what a read-only administrator sees and may do, CSRF and headers.
 mod browser;
 mod http;
+mod lifecycle;
 
 use reqwest::{Client, Response, StatusCode, header};
 use serde_json::json;
