@@ -558,10 +558,12 @@ async fn candidates(
         let found = state.store.users().search(Some(text), None, 20).await?;
         let ids: Vec<Uuid> = found.items.iter().map(|u| u.id).collect();
         let mut emails = state.store.users().emails_of(&ids).await?;
-        let mut out = Vec::with_capacity(found.items.len());
-        for u in found.items {
-            out.push(Candidate {
-                member: state.store.groups().has_member(id, u.id).await?,
+        let members = state.store.groups().members_among(id, &ids).await?;
+        found
+            .items
+            .into_iter()
+            .map(|u| Candidate {
+                member: members.contains(&u.id),
                 id: u.id,
                 email: emails
                     .remove(&u.id)
@@ -569,9 +571,8 @@ async fn candidates(
                     .unwrap_or_default(),
                 display_name: u.display_name.unwrap_or_default(),
                 user_name: u.user_name,
-            });
-        }
-        out
+            })
+            .collect()
     };
     let page = Candidates {
         users,

@@ -237,6 +237,28 @@ impl Groups<'_> {
         Ok(self.membership(group_id, member).await?.is_some())
     }
 
+    /// Those of `members` (at most a page of them) with a direct membership of `group_id`, in
+    /// effect or due later: one query.
+    pub async fn members_among(
+        &self,
+        group_id: Uuid,
+        members: &[Uuid],
+    ) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+        if members.is_empty() {
+            return Ok(Default::default());
+        }
+        let found: Vec<Uuid> = group_member::Entity::find()
+            .select_only()
+            .column(group_member::Column::MemberId)
+            .filter(group_member::COLUMN.group_id.eq(group_id))
+            .filter(group_member::Column::MemberId.is_in(members.to_vec()))
+            .filter(members::not_expired(self.store.now_us()))
+            .into_tuple()
+            .all(self.store.db())
+            .await?;
+        Ok(found.into_iter().collect())
+    }
+
     /// The windows of those of `members` whose membership of `group_id` is time-bound and
     /// in effect now (the others are members for good, or not at all).
     pub async fn windows(

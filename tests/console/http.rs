@@ -141,6 +141,17 @@ async fn groups_are_created_filled_and_emptied_with_what_each_user_loses() {
     for u in ["alice", "bob", "carol"] {
         assert!(page.contains(&format!("aria-label=\"Select {u}\"")), "{u} listed");
     }
+    // Searched again, carol is shown as a member, not selectable.
+    let found = b
+        .get(app.url(&format!("/console/groups/{id}/candidates?q=car")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains("carol &mdash; already a member"), "{found}");
+    assert!(!found.contains(&format!("value=\"{carol}\"")), "{found}");
 
     // Roles: wiki-editor through Engineering; bob has it through Docs too.
     let body = json!({"name": "wiki-editor", "permissions": ["wiki.page.edit"]});
