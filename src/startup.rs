@@ -31,7 +31,11 @@ impl Application {
             std::time::Duration::from_secs(config.db_statement_timeout_seconds),
         )
         .await?;
+        let pending = Migrator::get_pending_migrations(&db).await?.len();
         Migrator::up(&db, None).await?;
+        if pending > 0 {
+            tracing::info!(applied = pending, "database schema migrated");
+        }
         crate::db::checkpoint_in_background(db.clone());
         let store = Store::new(db)
             .with_access_ttl(config.access_token_ttl)
