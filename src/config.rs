@@ -37,6 +37,16 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
 
+    /// SQLite: independent writes (creates, audit-only changes) that may wait for the group
+    /// committer; when that many wait, further writes get 503 with `Retry-After` at once.
+    #[arg(long, env = "SCIMITAR_DB_WRITE_QUEUE", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_write_queue: u64,
+
+    /// SQLite: the longest a write waits for the one writer connection, in milliseconds;
+    /// then 503 with `Retry-After` (nothing written).
+    #[arg(long, env = "SCIMITAR_DB_WRITE_WAIT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_write_wait_ms: u64,
+
     /// Algorithm of newly generated OIDC signing keys: RS256, ES256 or EdDSA.
     #[arg(long, env = "SCIMITAR_SIGNING_ALG", default_value = "RS256")]
     pub signing_alg: String,
@@ -195,6 +205,8 @@ impl Config {
             max_body_bytes: 1_048_576,
             max_page_size: 1000,
             db_max_connections: None,
+            db_write_queue: 4096,
+            db_write_wait_ms: 5000,
             signing_alg: "RS256".into(),
             groups_claim_limit: 200,
             access_token_ttl: 900,

@@ -3,28 +3,109 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
-/// Connects to `url`; `max_connections` overrides the pool size. On PostgreSQL every statement
-/// is cut off after `statement_timeout`.
-pub async fn connect(
-    url: &str,
-    max_connections: Option<u32>,
-    statement_timeout: Duration,
-) -> Result<DatabaseConnection, DbErr> {
-    let timeout_ms = statement_timeout.as_millis().max(1).to_string();
+/// The connections of one database: `read` answers queries; `write` is where every write goes.
+/// On SQLite they are two pools: `read` opens its connections `query_only` (a write through
+/// it fails with "attempt to write a readonly database" instead of competing for the lock),
+/// and `write` has exactly one connection, so SQLite's single writer is a property of the
+/// pool rather than of each call site, and the pool's fair acquire queue is the writers'
+/// queue (no busy-handler sleeps between this process's writers). On PostgreSQL both are the
+/// same pool: its writers lock rows, not the database.
+#[derive(Clone)]
+pub struct Pools {
+    pub read: DatabaseConnection,
+    pub write: DatabaseConnection,
+    /// SQLite: batches that may wait for the group committer (see `store::commit`).
+    pub write_queue: usize,
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Size of the read pool (default: 16 for PostgreSQL, 8 for SQLite).
+    pub max_connections: Option<u32>,
+    /// PostgreSQL: every statement is cut off after it.
+    pub statement_timeout: Duration,
+    /// SQLite: how long a writer waits for the writer connection before the request is
+    /// answered 503 with `Retry-After` (back-pressure, not an unbounded queue of requests).
+    pub write_wait: Duration,
+    /// SQLite: the group committer's queue bound.
+    pub write_queue: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_connections: None,
+            statement_timeout: Duration::from_secs(30),
+            write_wait: Duration::from_secs(5),
+            write_queue: 4096,
+        }
+    }
+}
+
+impl Options {
+    pub fn from_config(c: &crate::Config) -> Self {
+        Options {
+            max_connections: c.db_max_connections,
+            statement_timeout: Duration::from_secs(c.db_statement_timeout_seconds),
+            write_wait: Duration::from_millis(c.db_write_wait_ms),
+            write_queue: usize::try_from(c.db_write_queue).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// Connects to `url`.
+pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
     let sqlite = url.starts_with("sqlite:");
+    let read_size = o.max_connections.unwrap_or(if sqlite { 8 } else { 16 });
+    if !sqlite {
+        let db = open(url, read_size, o, Role::Read).await?;
+        return Ok(Pools {
+            read: db.clone(),
+            write: db,
+            write_queue: o.write_queue,
+        });
+    }
+    // The writer first: it creates the file (`mode=rwc`) and switches it to WAL.
+    let write = open(url, 1, o, Role::Write).await?;
+    let read = open(url, read_size, o, Role::Read).await?;
+    Ok(Pools {
+        read,
+        write,
+        write_queue: o.write_queue,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Read,
+    Write,
+}
+
+async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<DatabaseConnection, DbErr> {
+    let timeout_ms = o.statement_timeout.as_millis().max(1).to_string();
     let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(max_connections.unwrap_or(if sqlite { 8 } else { 16 }))
+    opts.max_connections(connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(if role == Role::Write {
+            o.write_wait
+        } else {
+            Duration::from_secs(10)
+        })
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 // Checkpoints run in the background (`checkpoint_in_background`), never in
                 // the commit of a request that happens to cross the WAL size threshold.
-                .pragma("wal_autocheckpoint", "0")
+                .pragma("wal_autocheckpoint", "0");
+            match role {
+                Role::Read => o.pragma("query_only", "ON"),
+                Role::Write => o,
+            }
         })
         // PostgreSQL's JIT compiles any plan whose estimated cost passes 100,000, which a
         // recursive membership query reaches while table statistics are missing (fresh or

@@ -137,8 +137,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => {
-            let db = scimitar::db::connect(&cli.config.database_url, Some(1), statement_timeout(&cli.config)).await?;
-            Migrator::up(&db, None).await?;
+            let db = scimitar::db::connect(&cli.config.database_url, &cli_db_options(&cli.config)).await?;
+            Migrator::up(&db.write, None).await?;
             println!("migrations applied");
             Ok(())
         }
@@ -195,8 +195,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn statement_timeout(config: &Config) -> std::time::Duration {
-    std::time::Duration::from_secs(config.db_statement_timeout_seconds)
+/// A local CLI command needs one read connection (and, on SQLite, the one writer).
+fn cli_db_options(config: &Config) -> scimitar::db::Options {
+    scimitar::db::Options {
+        max_connections: Some(1),
+        ..scimitar::db::Options::from_config(config)
+    }
 }
 
 /// Changes made with the CLI are audited as made by the operating-system user running it.
@@ -206,8 +210,8 @@ fn cli_actor() -> scimitar::store::audit::Actor {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let db = scimitar::db::connect(&config.database_url, Some(1), statement_timeout(config)).await?;
-    Migrator::up(&db, None).await?;
+    let db = scimitar::db::connect(&config.database_url, &cli_db_options(config)).await?;
+    Migrator::up(&db.write, None).await?;
     Ok(Store::new(db))
 }
 

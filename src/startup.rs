@@ -25,18 +25,13 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = crate::db::connect(
-            &config.database_url,
-            config.db_max_connections,
-            std::time::Duration::from_secs(config.db_statement_timeout_seconds),
-        )
-        .await?;
-        let pending = Migrator::get_pending_migrations(&db).await?.len();
-        Migrator::up(&db, None).await?;
+        let db = crate::db::connect(&config.database_url, &crate::db::Options::from_config(&config)).await?;
+        let pending = Migrator::get_pending_migrations(&db.write).await?.len();
+        Migrator::up(&db.write, None).await?;
         if pending > 0 {
             tracing::info!(applied = pending, "database schema migrated");
         }
-        crate::db::checkpoint_in_background(db.clone());
+        crate::db::checkpoint_in_background(db.read.clone());
         let store = Store::new(db)
             .with_access_ttl(config.access_token_ttl)
             .with_clock(config.clock.clone());

@@ -146,6 +146,9 @@ impl ResponseError for Problem {
                 let challenge = format!("Bearer realm=\"scimitar\", error=\"insufficient_scope\", scope=\"{scope}\"");
                 res.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                res.insert_header((header::RETRY_AFTER, crate::store::BUSY_RETRY_AFTER_SECONDS.to_string()));
+            }
             _ => {}
         }
         res.body(self.body().to_string())
@@ -160,6 +163,7 @@ impl From<StoreError> for Problem {
             StoreError::VersionMismatch => Problem::new(StatusCode::PRECONDITION_FAILED, e.to_string()),
             StoreError::Invalid(m) => Problem::bad_request(m),
             StoreError::Forbidden { permission, doing } => Problem::missing_permission(&permission, doing),
+            StoreError::Busy => Problem::new(StatusCode::SERVICE_UNAVAILABLE, StoreError::Busy.to_string()),
             StoreError::Db(e) => Problem::internal(&e),
         }
     }

@@ -30,6 +30,9 @@ const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 impl From<ScimError> for Problem {
     fn from(e: ScimError) -> Self {
+        if e.status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+            return Problem::new(e.status, e.detail);
+        }
         if e.status.is_server_error() {
             // Already logged where it was made; the detail is generic.
             return Problem::new(e.status, "internal server error");

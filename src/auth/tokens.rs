@@ -75,12 +75,18 @@ pub async fn verify(store: &Store, secret: &str) -> Result<Option<Principal>, St
         return Ok(None);
     }
     let row = found.row;
-    // Record use at most once a minute per token, so reads do not turn into writes.
+    // Record use at most once a minute per token, so reads do not turn into writes — and off
+    // the request's path: a request never waits for the writer to note when it was made.
     if row
         .last_used
         .is_none_or(|t| Utc::now() - t > chrono::Duration::seconds(60))
     {
-        store.tokens().touch(row.id).await?;
+        let (store, id) = (store.clone(), row.id);
+        tokio::spawn(async move {
+            if let Err(e) = store.tokens().touch(id).await {
+                tracing::warn!(error = %e, token = %id, "recording a token's last use failed");
+            }
+        });
     }
     let grants = Grants::parse_known(&row.scopes);
     Ok(Some(Principal {

@@ -46,6 +46,7 @@ impl ResponseError for ConsoleError {
             ConsoleError::BadRequest(_) | ConsoleError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ConsoleError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             ConsoleError::Store(StoreError::Forbidden { .. }) => StatusCode::FORBIDDEN,
+            ConsoleError::Store(StoreError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
             ConsoleError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +92,11 @@ impl ResponseError for ConsoleError {
             }
             other => ("Not done".to_owned(), other.to_string()),
         };
-        page::message(status, &title, &text)
+        let mut res = page::message(status, &title, &text);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, crate::store::BUSY_RETRY_AFTER_SECONDS.into());
+        }
+        res
     }
 }

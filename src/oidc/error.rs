@@ -113,7 +113,19 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        Self::server_error(e)
+        match e {
+            // RFC 6749 §4.1.2.1's `temporarily_unavailable`, as a 503 with `Retry-After`.
+            StoreError::Busy => {
+                let mut e = Self::with_status(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the server is busy; retry later",
+                );
+                e.retry_after = Some(crate::store::BUSY_RETRY_AFTER_SECONDS.into());
+                e
+            }
+            e => Self::server_error(e),
+        }
     }
 }
 

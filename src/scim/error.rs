@@ -103,6 +103,9 @@ impl ResponseError for ScimError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header(("WWW-Authenticate", "Bearer realm=\"scimitar\""));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header(("Retry-After", crate::store::BUSY_RETRY_AFTER_SECONDS.to_string()));
+        }
         res.body(self.body().to_string())
     }
 }
@@ -126,6 +129,7 @@ impl From<StoreError> for ScimError {
                     StoreError::Forbidden { permission, doing }.to_string(),
                 )
             },
+            StoreError::Busy => ScimError::new(StatusCode::SERVICE_UNAVAILABLE, None, StoreError::Busy.to_string()),
             StoreError::Db(e) => ScimError::internal(&e),
         }
     }

@@ -195,7 +195,7 @@ impl Audit<'_> {
     pub async fn log(&self, actor: &Actor, events: Vec<Event>) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         record_in(&mut batch, self.store.db(), actor, events);
-        Ok(self.store.write_batch(batch).await?)
+        self.store.write_batch(batch).await
     }
 
     /// Newest first.

@@ -5,36 +5,40 @@
 //! queued to one committer task, which runs whatever has queued up in one transaction, each
 //! batch inside its own savepoint, so a failing batch (say, a taken userName) is rolled back
 //! alone and reported to its caller while the others commit. Every caller is answered only
-//! after `COMMIT`: nothing is acknowledged that is not durable.
-use std::sync::Arc;
+//! after `COMMIT`: nothing is acknowledged that is not committed. The committer takes the one
+//! writer connection for each group, in the same fair queue as every other writer.
+//!
+//! The queue is bounded (`SCIMITAR_DB_WRITE_QUEUE`, 4096 batches): when it is full a write is
+//! refused at once with [`StoreError::Busy`] (503 with `Retry-After`), so an overload costs a
+//! retry, never unbounded memory.
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement,
     TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
-use super::Batch;
+use super::{Batch, StoreError};
 
 /// At most this many batches share one transaction.
 const MAX_GROUP: usize = 64;
 
 struct Job {
     batch: Batch,
-    done: oneshot::Sender<Result<(), DbErr>>,
+    done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 /// The queue to the committer task (SQLite only).
 #[derive(Clone)]
 pub(crate) struct Committer {
-    queue: mpsc::UnboundedSender<Job>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Committer {
-    /// Starts the committer; it ends when the last `Committer` is dropped. `turn` is the
-    /// process's SQLite writer turn, held for each group.
-    pub fn spawn(db: DatabaseConnection, turn: Arc<Mutex<()>>) -> Self {
-        let (queue, mut jobs) = mpsc::unbounded_channel::<Job>();
+    /// Starts the committer on `writer`, the one writer connection's pool; it ends when the
+    /// last `Committer` is dropped.
+    pub fn spawn(writer: DatabaseConnection, bound: usize) -> Self {
+        let (queue, mut jobs) = mpsc::channel::<Job>(bound.max(1));
         tokio::spawn(async move {
             while let Some(first) = jobs.recv().await {
                 let mut group = vec![first];
@@ -44,19 +48,19 @@ impl Committer {
                         Err(_) => break,
                     }
                 }
-                let _turn = turn.lock().await;
-                commit_group(&db, group).await;
+                commit_group(&writer, group).await;
             }
         });
         Committer { queue }
     }
 
     /// Runs `batch` in a group transaction; returns once it is committed (or failed).
-    pub async fn write(&self, batch: Batch) -> Result<(), DbErr> {
+    pub async fn write(&self, batch: Batch) -> Result<(), StoreError> {
         let (done, answer) = oneshot::channel();
-        self.queue
-            .send(Job { batch, done })
-            .map_err(|_| DbErr::Custom("the SQLite committer has stopped".into()))?;
+        self.queue.try_send(Job { batch, done }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => StoreError::Busy,
+            mpsc::error::TrySendError::Closed(_) => DbErr::Custom("the SQLite committer has stopped".into()).into(),
+        })?;
         answer
             .await
             .map_err(|_| DbErr::Custom("the SQLite committer dropped a write".into()))?
@@ -95,7 +99,7 @@ async fn commit_group(db: &DatabaseConnection, group: Vec<Job>) {
         return fail_all(outcomes.into_iter().map(|(done, _)| done), &e);
     }
     for (done, result) in outcomes {
-        let _ = done.send(result);
+        let _ = done.send(result.map_err(StoreError::from));
     }
 }
 
@@ -119,9 +123,19 @@ async fn in_savepoint(tx: &DatabaseTransaction, batch: Batch) -> Result<Result<(
     }
 }
 
-fn fail_all(waiting: impl Iterator<Item = oneshot::Sender<Result<(), DbErr>>>, e: &DbErr) {
-    tracing::warn!(error = %e, "SQLite group commit failed");
+/// Answers every waiting caller with the group's failure: [`StoreError::Busy`] when the writer
+/// connection could not be had in time (nothing was written; the client may retry), else a
+/// database error.
+fn fail_all(waiting: impl Iterator<Item = oneshot::Sender<Result<(), StoreError>>>, e: &DbErr) {
+    let busy = matches!(e, DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+    if !busy {
+        tracing::warn!(error = %e, "SQLite group commit failed");
+    }
     for done in waiting {
-        let _ = done.send(Err(DbErr::Custom(format!("group commit failed: {e}"))));
+        let _ = done.send(Err(if busy {
+            StoreError::Busy
+        } else {
+            StoreError::Db(DbErr::Custom(format!("group commit failed: {e}")))
+        }));
     }
 }

@@ -46,10 +46,9 @@ impl Limits<'_> {
                RETURNING hits, window_start"#,
             vec![key.into(), now.into(), (now - WINDOW_SECONDS).into()],
         );
-        let _turn = self.store.write_turn().await;
         let row = self
             .store
-            .db()
+            .writer()
             .query_one_raw(stmt)
             .await?
             .ok_or_else(|| StoreError::Invalid("the rate-limit upsert returned no row".into()))?;
@@ -70,8 +69,7 @@ impl Limits<'_> {
             r#"UPDATE rate_limits SET hits = hits - 1 WHERE "key" = $1 AND hits > 0"#,
             vec![key.into()],
         );
-        let _turn = self.store.write_turn().await;
-        self.store.db().execute_raw(stmt).await?;
+        self.store.writer().execute_raw(stmt).await?;
         Ok(())
     }
 
@@ -81,7 +79,6 @@ impl Limits<'_> {
             "DELETE FROM rate_limits WHERE window_start < $1",
             vec![(now() - older_than_seconds).into()],
         );
-        let _turn = self.store.write_turn().await;
-        Ok(self.store.db().execute_raw(stmt).await?.rows_affected())
+        Ok(self.store.writer().execute_raw(stmt).await?.rows_affected())
     }
 }

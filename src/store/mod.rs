@@ -43,10 +43,17 @@ pub enum StoreError {
     /// `doing` says how, e.g. "adding members to a group whose roles carry it".
     #[error("{doing} needs the permission \"{permission}\", which the caller does not hold")]
     Forbidden { permission: String, doing: &'static str },
+    /// Too many writes are waiting (503 with `Retry-After`): back-pressure instead of an
+    /// unbounded queue. Nothing of the request was written.
+    #[error("the server is busy writing; try again in a moment")]
+    Busy,
     /// Anything else from the database (500; logged, never shown).
     #[error(transparent)]
     Db(DbErr),
 }
+
+/// Seconds a client is asked to wait after [`StoreError::Busy`].
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
 
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
@@ -56,6 +63,7 @@ impl From<DbErr> for StoreError {
                 tracing::debug!(constraint = %m, "unique constraint violated");
                 StoreError::Conflict(unique_violation_summary(&m).to_owned())
             }
+            _ if matches!(e, DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)) => StoreError::Busy,
             _ => StoreError::Db(e),
         }
     }
@@ -84,12 +92,13 @@ fn unique_violation_summary(db_message: &str) -> &'static str {
 /// Handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads. On SQLite its connections are `query_only`: a write through it fails.
     db: DatabaseConnection,
+    /// Writes: on SQLite a pool of exactly one connection (see [`crate::db::Pools`]).
+    writer: DatabaseConnection,
     tokens: Arc<tokens::Cache>,
     /// What users hold, for tokens (see [`held_cache`]).
     held: Arc<held_cache::HeldCache>,
-    /// The SQLite writers' queue (see [`Store::write_tx`]).
-    writer: Arc<tokio::sync::Mutex<()>>,
     /// SQLite: the group committer for independent batches (see [`Store::write_batch`]).
     committer: Option<commit::Committer>,
     /// The longest an access token lives: how long a revoked token family stays listed.
@@ -100,10 +109,9 @@ pub struct Store {
     access_log: Arc<access_log::AccessLog>,
 }
 
-/// A write transaction, holding this process's SQLite writer turn until it ends.
+/// A write transaction: on SQLite it holds the one writer connection until it ends.
 pub(crate) struct WriteTx {
     tx: DatabaseTransaction,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -122,15 +130,14 @@ impl WriteTx {
 
 impl Store {
     /// Must be called within a Tokio runtime: on SQLite it starts the group committer.
-    pub fn new(db: DatabaseConnection) -> Self {
-        let writer: Arc<tokio::sync::Mutex<()>> = Default::default();
-        let committer = (db.get_database_backend() == DbBackend::Sqlite)
-            .then(|| commit::Committer::spawn(db.clone(), writer.clone()));
+    pub fn new(pools: crate::db::Pools) -> Self {
+        let committer = (pools.write.get_database_backend() == DbBackend::Sqlite)
+            .then(|| commit::Committer::spawn(pools.write.clone(), pools.write_queue));
         Store {
-            db,
+            db: pools.read,
+            writer: pools.write,
             tokens: Default::default(),
             held: Default::default(),
-            writer,
             committer,
             access_ttl: chrono::Duration::days(1),
             clock: Default::default(),
@@ -166,18 +173,26 @@ impl Store {
 
     /// Commits a batch of writes that needs no reads. On SQLite it joins the group commit
     /// (one transaction for every batch queued meanwhile, each in its own savepoint); on
-    /// PostgreSQL it is a transaction of its own. Returns once the batch is committed.
-    pub(crate) async fn write_batch(&self, batch: Batch) -> Result<(), DbErr> {
+    /// PostgreSQL it is a transaction of its own. Returns once the batch is committed; when
+    /// the committer's queue is full, at once with [`StoreError::Busy`].
+    pub(crate) async fn write_batch(&self, batch: Batch) -> Result<(), StoreError> {
         if let Some(committer) = &self.committer {
             return committer.write(batch).await;
         }
-        let tx = self.db.begin().await?;
+        let tx = self.writer.begin().await?;
         batch.run(&tx).await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
+    /// The connections for reading (on SQLite, `query_only`: writing through them fails).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The connection for writing a single statement outside [`Store::write_tx`]: on SQLite
+    /// the one writer connection, so the write takes its turn in the writers' fair queue.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.writer
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -195,27 +210,18 @@ impl Store {
     ///
     /// SQLite has one writer at a time; a writer that finds the lock taken sleeps in SQLite's
     /// busy handler (1, 2, 5 … 100 ms) however soon the lock frees, which made p99 of writes
-    /// under load 400 ms. Writers of this process therefore queue first on a fair async lock
-    /// and reach SQLite one at a time; the busy handler only still serves other processes.
+    /// under load 400 ms. This process's writers therefore queue for the one writer
+    /// connection (a fair queue: first come, first served) and reach SQLite one at a time;
+    /// the busy handler only still serves other processes. A writer that waits longer than
+    /// `SCIMITAR_DB_WRITE_WAIT_MS` gets [`StoreError::Busy`].
     pub(crate) async fn write_tx(&self) -> Result<WriteTx, StoreError> {
-        let turn = self.write_turn().await;
         let opts = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
         Ok(WriteTx {
-            tx: self.db.begin_with_options(opts).await?,
-            _turn: turn,
+            tx: self.writer.begin_with_options(opts).await?,
         })
-    }
-
-    /// This process's SQLite writer turn, for a single-statement write outside `write_tx`
-    /// (held until dropped; `None` on PostgreSQL, where writers do not queue).
-    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
-        match self.backend() {
-            DbBackend::Sqlite => Some(self.writer.clone().lock_owned().await),
-            _ => None,
-        }
     }
 
     pub fn users(&self) -> users::Users<'_> {
@@ -235,8 +241,7 @@ impl Store {
         aws_lc_rs::rand::fill(&mut bytes).map_err(|_| StoreError::Invalid("no randomness".into()))?;
         let backend = self.backend();
         {
-            let _turn = self.write_turn().await;
-            self.db
+            self.writer
                 .execute_raw(Statement::from_sql_and_values(
                     backend,
                     "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",

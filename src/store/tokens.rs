@@ -68,6 +68,16 @@ impl Cache {
         map.insert(hash.to_owned(), (row, Instant::now()));
     }
 
+    /// Records a use in the cached row, so that requests in the next minute do not write it
+    /// again.
+    fn used(&self, id: Uuid, at: chrono::DateTime<Utc>) {
+        for (row, _) in self.0.lock().expect("token cache lock").values_mut() {
+            if let Some(u) = row.as_mut().filter(|u| u.row.id == id) {
+                u.row.last_used = Some(at);
+            }
+        }
+    }
+
     fn forget(&self, id: Uuid) {
         self.0
             .lock()
@@ -164,19 +174,20 @@ impl Tokens<'_> {
         Ok(found)
     }
 
+    /// Records that the token was used now.
     pub async fn touch(&self, id: Uuid) -> Result<(), StoreError> {
-        self.cache.forget(id);
-        let _turn = self.store.write_turn().await;
+        let now = Utc::now();
+        self.cache.used(id, now);
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsed, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(api_token::Column::LastUsed, sea_orm::sea_query::Expr::value(now))
             .filter(api_token::COLUMN.id.eq(id))
-            .exec(self.store.db())
+            .exec(self.store.writer())
             .await?;
         Ok(())
     }
 
     pub async fn count(&self) -> Result<u64, StoreError> {
-        Ok(api_token::Entity::find().count(self.store.db()).await?)
+        Ok(api_token::Entity::find().count(self.store.writer()).await?)
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Option<api_token::Model>, StoreError> {

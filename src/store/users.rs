@@ -114,7 +114,7 @@ impl Users<'_> {
         self.store
             .write_batch(batch)
             .await
-            .map_err(|e| conflict(e.into(), &user_name))?;
+            .map_err(|e| conflict(e, &user_name))?;
         Ok(model)
     }
 
@@ -269,11 +269,10 @@ impl Users<'_> {
 
     /// Records a successful sign-in. Not a change to the resource: no version bump, no audit event.
     pub async fn record_login(&self, id: Uuid) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
         let res = user::Entity::update_many()
             .col_expr(user::Column::LastLogin, Expr::value(Some(Utc::now())))
             .filter(user::COLUMN.id.eq(id))
-            .exec(self.store.db())
+            .exec(self.store.writer())
             .await?;
         if res.rows_affected == 0 {
             return Err(StoreError::NotFound("user"));

@@ -599,7 +599,7 @@ async fn the_audit_log_filters_and_pages_and_losses_respect_wildcards() {
 /// Makes every console session's sign-in look `minutes` older.
 async fn age_sign_ins(app: &crate::common::TestApp, minutes: i64) {
     use sea_orm::ConnectionTrait;
-    let db = app.store.db();
+    let db = app.store.writer();
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         db.get_database_backend(),
         "UPDATE console_sessions SET auth_time_us = auth_time_us - $1",

@@ -124,7 +124,7 @@ async fn an_expired_code_is_invalid_grant() {
             entity::auth_code::Column::ExpiresAt,
             Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
         )
-        .exec(app.store.db())
+        .exec(app.store.writer())
         .await
         .unwrap();
     let res = app.token_request(&rp, &code_form(&code, &verifier)).await;

@@ -158,7 +158,7 @@ async fn a_revoked_client_credentials_token_is_inactive_and_old_revocations_are_
         expires_at: sea_orm::Set(chrono::Utc::now() - chrono::Duration::hours(1)),
     };
     entity::token_revocation::Entity::insert(stale)
-        .exec_without_returning(app.store.db())
+        .exec_without_returning(app.store.writer())
         .await
         .unwrap();
 

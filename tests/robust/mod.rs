@@ -6,3 +6,4 @@ mod hostile;
 mod metrics;
 pub mod process;
 mod replicas;
+mod writer;

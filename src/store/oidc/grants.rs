@@ -28,8 +28,7 @@ pub enum Redeemed<T> {
 
 impl Grants<'_> {
     pub async fn insert_code(&self, code: auth_code::Model) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        code.into_active_model().insert(self.store.db()).await?;
+        code.into_active_model().insert(self.store.writer()).await?;
         Ok(())
     }
 
@@ -135,17 +134,16 @@ impl Grants<'_> {
     /// `access_expiry` at the latest.
     pub async fn revoke_family(&self, family_id: Uuid, access_expiry: DateTime<Utc>) -> Result<(), StoreError> {
         let db = self.store.db();
-        Ok(self
-            .store
+        self.store
             .write_batch(family_revocation(db, family_id, access_expiry))
-            .await?)
+            .await
     }
 
     /// Revokes one access token (by `jti`) until it expires.
     pub async fn revoke_access(&self, jti: Uuid, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut batch = Batch::default();
         revocation_in(&mut batch, self.store.db(), jti, expires_at);
-        Ok(self.store.write_batch(batch).await?)
+        self.store.write_batch(batch).await
     }
 
     /// Whether any of `ids` (an access token's `jti` and its family) has been revoked.
@@ -158,23 +156,21 @@ impl Grants<'_> {
     }
 
     pub async fn insert_session(&self, session: login_session::Model) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        session.into_active_model().insert(self.store.db()).await?;
+        session.into_active_model().insert(self.store.writer()).await?;
         Ok(())
     }
 
     /// The live session with this id hash, if any.
     pub async fn session(&self, id_hash: &str) -> Result<Option<login_session::Model>, StoreError> {
         let row = login_session::Entity::find_by_id(id_hash.to_owned())
-            .one(self.store.db())
+            .one(self.store.writer())
             .await?;
         Ok(row.filter(|s| s.expires_at > Utc::now()))
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
         login_session::Entity::delete_by_id(id_hash.to_owned())
-            .exec(self.store.db())
+            .exec(self.store.writer())
             .await?;
         Ok(())
     }
@@ -323,8 +319,7 @@ impl Grants<'_> {
     pub async fn first_dpop_use(&self, id: &str, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
         use sea_orm::{Statement, Value as DbValue};
         let backend = self.store.backend();
-        let db = self.store.db();
-        let _turn = self.store.write_turn().await;
+        let db = self.store.writer();
         db.execute_raw(Statement::from_sql_and_values(
             backend,
             "DELETE FROM dpop_proofs WHERE expires_at < $1",
@@ -354,7 +349,7 @@ impl Grants<'_> {
             db,
             &pushed_request::Entity::insert(pushed_request::ActiveModel::from(row)),
         );
-        Ok(self.store.write_batch(batch).await?)
+        self.store.write_batch(batch).await
     }
 
     /// A pushed request that has not expired.
@@ -372,7 +367,7 @@ impl Grants<'_> {
             self.store.db(),
             &pushed_request::Entity::delete_by_id(request_uri_hash.to_owned()),
         );
-        Ok(self.store.write_batch(batch).await?)
+        self.store.write_batch(batch).await
     }
 }
 

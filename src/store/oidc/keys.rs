@@ -46,18 +46,16 @@ impl SigningKeys<'_> {
 
     /// Replaces the stored private part of `kid` (re-sealing under another KEK).
     pub async fn set_private(&self, kid: &str, stored: &str) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
         signing_key::Entity::update_many()
             .col_expr(signing_key::Column::PrivatePem, Expr::value(stored))
             .filter(signing_key::COLUMN.kid.eq(kid))
-            .exec(self.store.db())
+            .exec(self.store.writer())
             .await?;
         Ok(())
     }
 
     pub async fn insert(&self, key: signing_key::Model) -> Result<(), StoreError> {
-        let _turn = self.store.write_turn().await;
-        key.into_active_model().insert(self.store.db()).await?;
+        key.into_active_model().insert(self.store.writer()).await?;
         Ok(())
     }
 }
