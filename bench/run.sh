@@ -112,3 +112,23 @@ if grep -qE "${ONLY:-.}" <<<"recording off: client_credentials refresh"; then
   scenario "token: refresh, user in 50 groups (${SCIMITAR_SIGNING_ALG:-RS256}), last-accessed recording off" refresh.lua REFRESH_FILE=refresh_off.txt
 fi
 echo "server RSS (recording on) at the end: $rss" >&2
+
+# Ceilings measured in the same run, for the ratios in docs/PERFORMANCE.md: HTTP reads against
+# the JWKS row above (an answer that touches no database); token issuance against this
+# machine's signing rate (openssl speed, one core); writes against a raw SQLite insert loop on
+# the same disk with the same durability setting (SQLite only).
+if [[ -z ${ONLY:-} || ${CEILINGS:-} == 1 ]]; then
+  echo
+  echo "| ceiling (same machine, same run) | per second |"
+  echo "|---|---|"
+  openssl speed -seconds 2 -mr rsa2048 ecdsap256 ed25519 2>/dev/null | awk -F: '
+    /^\+F2:/ { printf "| RSA-2048 signatures (RS256), openssl speed, 1 core | %.0f |\n", $4 }
+    /^\+F4:/ { printf "| ECDSA P-256 signatures (ES256), openssl speed, 1 core | %.0f |\n", $4 }
+    /^\+F6:/ { printf "| Ed25519 signatures (EdDSA), openssl speed, 1 core | %.0f |\n", $5 }'
+  if [[ $DB == sqlite ]]; then
+    sync=${SCIMITAR_SQLITE_SYNCHRONOUS:-full}
+    python3 "$root/bench/ceiling_sqlite.py" "$work" "$sync" 3 | while IFS=$'\t' read -r per commits rows; do
+      printf '| raw SQLite insert loop, %s row(s) per transaction, synchronous=%s: rows | %s |\n' "$per" "$sync" "$rows"
+    done
+  fi
+fi

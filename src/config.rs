@@ -47,6 +47,12 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_DB_WRITE_WAIT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub db_write_wait_ms: u64,
 
+    /// SQLite durability (`PRAGMA synchronous` in WAL mode): `full` (the default) syncs the
+    /// log at every commit, so an acknowledged write survives a power loss; `normal` survives
+    /// a process crash but may lose the last commits on power loss or an OS crash.
+    #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
+    pub sqlite_synchronous: crate::db::Durability,
+
     /// Algorithm of newly generated OIDC signing keys: RS256, ES256 or EdDSA.
     #[arg(long, env = "SCIMITAR_SIGNING_ALG", default_value = "RS256")]
     pub signing_alg: String,
@@ -207,6 +213,7 @@ impl Config {
             db_max_connections: None,
             db_write_queue: 4096,
             db_write_wait_ms: 5000,
+            sqlite_synchronous: crate::db::Durability::Full,
             signing_alg: "RS256".into(),
             groups_claim_limit: 200,
             access_token_ttl: 900,

@@ -18,6 +18,26 @@ pub struct Pools {
     pub write_queue: usize,
 }
 
+/// What an acknowledged SQLite write survives (WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// `synchronous=FULL`: the log is synced at every commit — with group commit, once per
+    /// group. Survives a process crash, an OS crash and a power loss.
+    Full,
+    /// `synchronous=NORMAL`: the log is synced only at checkpoints. Survives a process crash;
+    /// an OS crash or a power loss may lose the last commits (never corrupts the file).
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> sqlx::sqlite::SqliteSynchronous {
+        match self {
+            Durability::Full => sqlx::sqlite::SqliteSynchronous::Full,
+            Durability::Normal => sqlx::sqlite::SqliteSynchronous::Normal,
+        }
+    }
+}
+
 /// How to connect.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -30,6 +50,8 @@ pub struct Options {
     pub write_wait: Duration,
     /// SQLite: the group committer's queue bound.
     pub write_queue: usize,
+    /// SQLite: what an acknowledged write survives.
+    pub durability: Durability,
 }
 
 impl Default for Options {
@@ -39,6 +61,7 @@ impl Default for Options {
             statement_timeout: Duration::from_secs(30),
             write_wait: Duration::from_secs(5),
             write_queue: 4096,
+            durability: Durability::Full,
         }
     }
 }
@@ -50,6 +73,7 @@ impl Options {
             statement_timeout: Duration::from_secs(c.db_statement_timeout_seconds),
             write_wait: Duration::from_millis(c.db_write_wait_ms),
             write_queue: usize::try_from(c.db_write_queue).unwrap_or(usize::MAX),
+            durability: c.sqlite_synchronous,
         }
     }
 }
@@ -84,6 +108,7 @@ enum Role {
 
 async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<DatabaseConnection, DbErr> {
     let timeout_ms = o.statement_timeout.as_millis().max(1).to_string();
+    let durability = o.durability;
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(connections)
         .min_connections(1)
@@ -96,7 +121,7 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
         .map_sqlx_sqlite_opts(move |o| {
             let o = o
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(durability.pragma())
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 // Checkpoints run in the background (`checkpoint_in_background`), never in
