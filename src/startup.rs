@@ -35,6 +35,7 @@ impl Application {
         let store = Store::new(db)
             .with_access_ttl(config.access_token_ttl)
             .with_clock(config.clock.clone());
+        store.check_search_indexes().await?;
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
         let reload = std::time::Duration::from_secs(config.keys_reload_seconds);

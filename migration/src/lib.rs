@@ -24,6 +24,7 @@ mod m20261201_000019_client_access;
 mod m20261201_000020_grant_schedules;
 mod m20261201_000021_console_sessions;
 mod m20261201_000022_api_token_bounds;
+mod m20261201_000023_sqlite_trigram_search;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_grant_schedules::Migration),
             Box::new(m20261201_000021_console_sessions::Migration),
             Box::new(m20261201_000022_api_token_bounds::Migration),
+            Box::new(m20261201_000023_sqlite_trigram_search::Migration),
         ]
     }
 }

@@ -4,13 +4,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use entity::{group, group_member, user, user_email};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
     sea_query::{Expr, Func, LikeExpr, Query},
 };
 use uuid::Uuid;
 
-use super::{StoreError, groups::Groups, members, users::Users};
+use super::{StoreError, groups::Groups, members, search, users::Users};
 
 /// Parameter limit per statement, well under SQLite's and PostgreSQL's.
 const CHUNK: usize = 500;
@@ -173,6 +173,22 @@ impl Users<'_> {
                     .add(contains(Func::lower(Expr::col(user::Column::DisplayName)), q))
                     .add(user::Column::Id.in_subquery(with_email)),
             );
+            let text = q.to_lowercase();
+            if self.store.backend() == DbBackend::Sqlite && search::usable(&text) {
+                // First the rows any of the three indexes finds (`store::search`).
+                let pattern = format!("%{text}%");
+                let by_email = Query::select()
+                    .column(user_email::Column::UserId)
+                    .from(user_email::Entity)
+                    .and_where(search::candidates(search::EMAIL, pattern.clone()))
+                    .to_owned();
+                query = query.filter(
+                    Condition::any()
+                        .add(search::candidates(search::USER_NAME, pattern.clone()))
+                        .add(search::candidates(search::USER_DISPLAY_NAME, pattern))
+                        .add(user::Column::Id.in_subquery(by_email)),
+                );
+            }
         }
         keyset_counted(self.store.db(), query, user::Column::Id, after, limit, |u| u.id, count).await
     }
@@ -317,6 +333,10 @@ impl Groups<'_> {
         let mut query = group::Entity::find();
         if let Some(q) = q.filter(|q| !q.is_empty()) {
             query = query.filter(contains(Expr::col(group::Column::DisplayNameCi), q));
+            let text = q.to_lowercase();
+            if self.store.backend() == DbBackend::Sqlite && search::usable(&text) {
+                query = query.filter(search::candidates(search::GROUP_NAME, format!("%{text}%")));
+            }
         }
         keyset(self.store.db(), query, group::Column::Id, after, limit, |g| g.id).await
     }

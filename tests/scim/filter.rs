@@ -204,3 +204,104 @@ async fn substring_filters_have_trigram_indexes_on_postgres() {
         ]
     );
 }
+
+/// On SQLite `co`/`sw`/`ew` go through FTS5 trigram indexes kept in step by triggers: every
+/// create, rename, email change and delete shows in the very next filter (on PostgreSQL the
+/// same filters run on the `pg_trgm` indexes).
+#[tokio::test]
+async fn substring_filters_follow_every_create_rename_and_delete() {
+    let app = spawn_app().await;
+    let alice = user(
+        &app,
+        json!({"schemas": [USER_SCHEMA], "userName": "alice.liddell", "name": {"givenName": "Alice", "familyName": "Liddell"}}),
+    )
+    .await;
+    let alicia = app.create_user("alicia.keys").await;
+    let bob = user(
+        &app,
+        json!({"schemas": [USER_SCHEMA], "userName": "bob", "displayName": "Bob Wonderland", "emails": [{"value": "bob@wonder.land"}]}),
+    )
+    .await;
+    let both = {
+        let mut v = vec![alice.clone(), alicia.clone()];
+        v.sort();
+        v
+    };
+    assert_eq!(matching(&app, "Users", "userName co \"lic\"").await, both);
+    assert_eq!(matching(&app, "Users", "userName sw \"ALIC\"").await, both);
+    assert_eq!(
+        matching(&app, "Users", "name.familyName ew \"dell\"").await,
+        vec![alice.clone()]
+    );
+    assert_eq!(
+        matching(&app, "Users", "displayName co \"wonder\"").await,
+        vec![bob.clone()]
+    );
+
+    // Renamed: found under the new name only.
+    let rename = crate::common::patch_ops(json!([{"op": "replace", "path": "userName", "value": "carol"}]));
+    assert_eq!(app.patch(&format!("/Users/{alicia}"), rename).await.status(), 200);
+    assert_eq!(
+        matching(&app, "Users", "userName co \"lic\"").await,
+        vec![alice.clone()]
+    );
+    assert_eq!(
+        matching(&app, "Users", "userName sw \"car\"").await,
+        vec![alicia.clone()]
+    );
+
+    // A new email replaces the old in the index.
+    assert_eq!(
+        matching(&app, "Users", "emails.value co \"wonder\"").await,
+        vec![bob.clone()]
+    );
+    let email = crate::common::patch_ops(
+        json!([{"op": "replace", "path": "emails", "value": [{"value": "bob@elsewhere.org"}]}]),
+    );
+    assert_eq!(app.patch(&format!("/Users/{bob}"), email).await.status(), 200);
+    assert!(matching(&app, "Users", "emails.value co \"wonder\"").await.is_empty());
+    assert_eq!(
+        matching(&app, "Users", "emails[value co \"elsewhere\"]").await,
+        vec![bob]
+    );
+
+    // Deleted: gone from the index.
+    assert_eq!(app.delete(&format!("/Users/{alice}")).await.status(), 204);
+    assert!(matching(&app, "Users", "userName co \"lic\"").await.is_empty());
+    assert!(matching(&app, "Users", "name.givenName co \"alice\"").await.is_empty());
+
+    // Groups: renamed and deleted.
+    let group = app.create_group("Engineering Platform", &[]).await;
+    let rename = crate::common::patch_ops(json!([{"op": "replace", "path": "displayName", "value": "Platform Ops"}]));
+    assert_eq!(app.patch(&format!("/Groups/{group}"), rename).await.status(), 204);
+    assert!(matching(&app, "Groups", "displayName co \"engin\"").await.is_empty());
+    assert_eq!(
+        matching(&app, "Groups", "displayName ew \"OPS\"").await,
+        vec![group.clone()]
+    );
+    assert_eq!(app.delete(&format!("/Groups/{group}")).await.status(), 204);
+    assert!(matching(&app, "Groups", "displayName co \"ops\"").await.is_empty());
+}
+
+/// SQLite: an index that no longer matches its table (as after a `VACUUM` renumbered rowids)
+/// can only hide rows, never show wrong ones — and the next start rebuilds it.
+#[tokio::test]
+async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it() {
+    use sea_orm::ConnectionTrait;
+    let (url, _path) = crate::common::temp_sqlite_url();
+    let app = crate::common::spawn_app_with(|c| c.database_url = url.clone()).await;
+    let alice = app.create_user("alice.liddell").await;
+    app.store
+        .writer()
+        .execute_unprepared("INSERT INTO users_trgm (users_trgm) VALUES ('delete-all')")
+        .await
+        .unwrap();
+    assert!(matching(&app, "Users", "userName co \"lic\"").await.is_empty());
+    assert_eq!(
+        matching(&app, "Users", "userName co \"li\"").await,
+        vec![alice.clone()],
+        "no index below 3 characters"
+    );
+    let restarted = crate::common::spawn_app_with(|c| c.database_url = url).await;
+    assert_eq!(matching(&restarted, "Users", "userName co \"lic\"").await, vec![alice]);
+}

@@ -11,9 +11,14 @@ use uuid::Uuid;
 
 use super::ast::{AttrPath, CompValue, CompareOp, Filter};
 pub use crate::scim::resource::Resource;
-use crate::scim::{
-    error::ScimError,
-    schema::{self, AttrType, Attribute, Schema},
+use crate::{
+    scim::{
+        error::ScimError,
+        schema::{self, AttrType, Attribute, Schema},
+    },
+    store::search::{
+        self, EMAIL, GROUP_NAME, Trigram, USER_DISPLAY_NAME, USER_FAMILY_NAME, USER_GIVEN_NAME, USER_NAME,
+    },
 };
 
 /// What a filterable attribute is stored as.
@@ -21,13 +26,34 @@ use crate::scim::{
 enum Target {
     /// Text compared case-sensitively (`caseExact: true`).
     Exact(SimpleExpr),
-    /// Text compared case-insensitively: the lowercased expression (a shadow column or `LOWER(col)`).
-    Folded(SimpleExpr),
+    /// Text compared case-insensitively: the lowercased expression (a shadow column or
+    /// `LOWER(col)`), with the trigram index that narrows `co`/`sw`/`ew` on it, if any.
+    Folded(SimpleExpr, Option<Trigram>),
     Bool(SimpleExpr),
     Time(SimpleExpr),
     Id(SimpleExpr),
     /// A JSON boolean, extracted as the text `true` / `false`.
     JsonBool(SimpleExpr),
+}
+
+/// The index, on SQLite (PostgreSQL's `pg_trgm` GIN indexes serve the `LIKE` itself).
+fn trigram(c: Compiler, index: Trigram) -> Option<Trigram> {
+    (c.backend == DbBackend::Sqlite).then_some(index)
+}
+
+/// `condition` (the `LIKE` on the row), narrowed first to the rows the trigram index finds for
+/// the same pattern when it can (see `store::search`). The row's own `LIKE` stays, so the
+/// index can only narrow, never add a row.
+fn narrowed(condition: SimpleExpr, t: Trigram, op: CompareOp, s: &str) -> SimpleExpr {
+    if !search::usable(s) {
+        return condition;
+    }
+    let pattern = match op {
+        CompareOp::Sw => format!("{s}%"),
+        CompareOp::Ew => format!("%{s}"),
+        _ => format!("%{s}%"),
+    };
+    search::candidates(t, pattern).and(condition)
 }
 
 impl Resource {
@@ -78,7 +104,7 @@ fn json_target(c: Compiler, base: &str, keys: &[&str], attr: &Attribute) -> Targ
     match attr.ty {
         AttrType::Boolean => Target::JsonBool(e),
         _ if attr.case_exact => Target::Exact(e),
-        _ => Target::Folded(Func::lower(e).into()),
+        _ => Target::Folded(Func::lower(e).into(), None),
     }
 }
 
@@ -112,8 +138,7 @@ fn is(s: &str, name: &str) -> bool {
 
 /// Column (or JSON location) of a single-valued attribute; also used for `sortBy`.
 fn target(c: Compiler, path: &AttrPath) -> Result<Target, ScimError> {
-    let r = c.resource;
-    if let Some(t) = column(r, path)? {
+    if let Some(t) = column(c, path)? {
         return Ok(t);
     }
     json_single(c, path)
@@ -158,7 +183,8 @@ fn resolve(r: Resource, path: &AttrPath) -> Result<(Option<&'static Schema>, &'s
 }
 
 /// Attributes kept in columns.
-fn column(r: Resource, path: &AttrPath) -> Result<Option<Target>, ScimError> {
+fn column(c: Compiler, path: &AttrPath) -> Result<Option<Target>, ScimError> {
+    let r = c.resource;
     if path
         .uri
         .as_deref()
@@ -187,20 +213,26 @@ fn column(r: Resource, path: &AttrPath) -> Result<Option<Target>, ScimError> {
             Resource::User => col((user::Entity, user::Column::LastModified)),
             Resource::Group => col((group::Entity, group::Column::LastModified)),
         }),
-        (Resource::User, n, None) if is(n, "userName") => Target::Folded(col((user::Entity, user::Column::UserNameCi))),
-        (Resource::User, n, None) if is(n, "displayName") => {
-            Target::Folded(lower((user::Entity, user::Column::DisplayName)))
+        (Resource::User, n, None) if is(n, "userName") => {
+            Target::Folded(col((user::Entity, user::Column::UserNameCi)), trigram(c, USER_NAME))
         }
+        (Resource::User, n, None) if is(n, "displayName") => Target::Folded(
+            lower((user::Entity, user::Column::DisplayName)),
+            trigram(c, USER_DISPLAY_NAME),
+        ),
         (Resource::User, n, None) if is(n, "active") => Target::Bool(col((user::Entity, user::Column::Active))),
-        (Resource::User, n, Some(s)) if is(n, "name") && is(s, "givenName") => {
-            Target::Folded(lower((user::Entity, user::Column::GivenName)))
-        }
-        (Resource::User, n, Some(s)) if is(n, "name") && is(s, "familyName") => {
-            Target::Folded(lower((user::Entity, user::Column::FamilyName)))
-        }
-        (Resource::Group, n, None) if is(n, "displayName") => {
-            Target::Folded(col((group::Entity, group::Column::DisplayNameCi)))
-        }
+        (Resource::User, n, Some(s)) if is(n, "name") && is(s, "givenName") => Target::Folded(
+            lower((user::Entity, user::Column::GivenName)),
+            trigram(c, USER_GIVEN_NAME),
+        ),
+        (Resource::User, n, Some(s)) if is(n, "name") && is(s, "familyName") => Target::Folded(
+            lower((user::Entity, user::Column::FamilyName)),
+            trigram(c, USER_FAMILY_NAME),
+        ),
+        (Resource::Group, n, None) if is(n, "displayName") => Target::Folded(
+            col((group::Entity, group::Column::DisplayNameCi)),
+            trigram(c, GROUP_NAME),
+        ),
         _ => return Ok(None),
     };
     Ok(Some(t))
@@ -210,7 +242,7 @@ fn column(r: Resource, path: &AttrPath) -> Result<Option<Target>, ScimError> {
 pub fn sort_expr(c: Compiler, path: &AttrPath) -> Result<SimpleExpr, ScimError> {
     Ok(match target(c, path)? {
         Target::Exact(e)
-        | Target::Folded(e)
+        | Target::Folded(e, _)
         | Target::Bool(e)
         | Target::Time(e)
         | Target::Id(e)
@@ -241,7 +273,7 @@ fn compare(t: Target, op: CompareOp, v: &CompValue, path: &AttrPath) -> Result<S
     if matches!(v, CompValue::Null) {
         let e = match &t {
             Target::Exact(e)
-            | Target::Folded(e)
+            | Target::Folded(e, _)
             | Target::Time(e)
             | Target::Bool(e)
             | Target::Id(e)
@@ -312,7 +344,13 @@ fn compare(t: Target, op: CompareOp, v: &CompValue, path: &AttrPath) -> Result<S
             }
         }
         Target::Exact(e) => text(e, op, string_value(v, path)?),
-        Target::Folded(e) => text(e, op, string_value(v, path)?.to_lowercase()),
+        Target::Folded(e, index) => {
+            let s = string_value(v, path)?.to_lowercase();
+            match index {
+                Some(index) if matches!(op, Co | Sw | Ew) => narrowed(text(e, op, s.clone()), index, op, &s),
+                _ => text(e, op, s),
+            }
+        }
     })
 }
 
@@ -346,7 +384,7 @@ fn text(e: SimpleExpr, op: CompareOp, s: String) -> SimpleExpr {
 
 fn present(t: Target) -> SimpleExpr {
     match t {
-        Target::Exact(e) | Target::Folded(e) => e.clone().is_not_null().and(e.ne("")),
+        Target::Exact(e) | Target::Folded(e, _) => e.clone().is_not_null().and(e.ne("")),
         Target::Time(e) | Target::Bool(e) | Target::Id(e) | Target::JsonBool(e) => e.is_not_null(),
     }
 }
@@ -407,7 +445,7 @@ fn multi(c: Compiler, p: &AttrPath) -> Result<Option<Multi>, ScimError> {
             _ => {}
         }
     }
-    if column(r, p)?.is_some() {
+    if column(c, p)?.is_some() {
         return Ok(None);
     }
     let (ext, attr) = resolve(r, p)?;
@@ -518,12 +556,17 @@ impl Multi {
             return Err(unsupported(p));
         }
         Ok(match self {
-            Multi::Emails if is(n, "value") => Target::Folded(col((user_email::Entity, user_email::Column::ValueCi))),
-            Multi::Emails if is(n, "type") => Target::Folded(lower((user_email::Entity, user_email::Column::Kind))),
+            Multi::Emails if is(n, "value") => Target::Folded(
+                col((user_email::Entity, user_email::Column::ValueCi)),
+                trigram(c, EMAIL),
+            ),
+            Multi::Emails if is(n, "type") => {
+                Target::Folded(lower((user_email::Entity, user_email::Column::Kind)), None)
+            }
             Multi::Emails if is(n, "primary") => Target::Bool(col((user_email::Entity, user_email::Column::Primary))),
             Multi::Members if is(n, "value") => Target::Id(col((group_member::Entity, group_member::Column::MemberId))),
             Multi::Members if is(n, "type") => {
-                Target::Folded(lower((group_member::Entity, group_member::Column::MemberType)))
+                Target::Folded(lower((group_member::Entity, group_member::Column::MemberType)), None)
             }
             Multi::Groups if is(n, "value") => Target::Id(col((group_member::Entity, group_member::Column::GroupId))),
             Multi::Json { attr, .. } => {
@@ -549,6 +592,62 @@ mod tests {
             now: 0,
         };
         user::Entity::find().filter(to_condition(&f, c).unwrap()).build(backend)
+    }
+
+    #[test]
+    fn substring_filters_go_through_the_trigram_index_on_sqlite_only() {
+        let cases = [
+            (
+                "userName co \"lice\"",
+                Some("users_trgm WHERE user_name_ci LIKE"),
+                "%lice%",
+            ),
+            (
+                "userName sw \"ALI\"",
+                Some("users_trgm WHERE user_name_ci LIKE"),
+                "ali%",
+            ),
+            (
+                "name.familyName ew \"dell\"",
+                Some("users_trgm WHERE family_name LIKE"),
+                "%dell",
+            ),
+            (
+                "displayName co \"bob\"",
+                Some("users_trgm WHERE display_name LIKE"),
+                "%bob%",
+            ),
+            (
+                "emails.value co \"example\"",
+                Some("user_emails_trgm WHERE value_ci LIKE"),
+                "%example%",
+            ),
+            (
+                "emails[value co \"exa\"]",
+                Some("user_emails_trgm WHERE value_ci LIKE"),
+                "%exa%",
+            ),
+            // Shorter than a trigram, or with LIKE's own characters: the plain LIKE alone.
+            ("userName co \"li\"", None, ""),
+            ("userName co \"a%b\"", None, ""),
+            ("userName co \"a_bc\"", None, ""),
+            ("userName co \"ab\\\\c\"", None, ""),
+            // eq is an index lookup already.
+            ("userName eq \"alice\"", None, ""),
+        ];
+        for (filter, index, pattern) in cases {
+            let sqlite = built(filter, DbBackend::Sqlite);
+            match index {
+                Some(index) => {
+                    assert!(sqlite.sql.contains(index), "{filter}: {}", sqlite.sql);
+                    let values = format!("{:?}", sqlite.values);
+                    assert!(values.contains(&format!("\"{pattern}\"")), "{filter}: {values}");
+                }
+                None => assert!(!sqlite.sql.contains("_trgm"), "{filter}: {}", sqlite.sql),
+            }
+            let postgres = built(filter, DbBackend::Postgres);
+            assert!(!postgres.sql.contains("_trgm"), "{filter}: {}", postgres.sql);
+        }
     }
 
     #[test]
