@@ -6,6 +6,7 @@
 #   DB=postgres bench/run.sh 100000     # fresh database through $BENCH_PG_URL
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
 #   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
+#   BIN=/tmp/scimitar-old bench/run.sh  # another build (before/after comparisons; no rebuild)
 #
 # Needs: wrk (apt-get install wrk), python3, curl, bc; psql for DB=postgres.
 set -euo pipefail
@@ -19,8 +20,12 @@ PORT=${PORT:-18080}
 DB=${DB:-sqlite}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/scimitar"
+if [[ -n ${BIN:-} ]]; then
+  bin=$BIN
+else
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  bin="$root/target/release/scimitar"
+fi
 work=$(mktemp -d)
 token="bench_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 case "$DB" in

@@ -6,11 +6,16 @@
 //! `pg_trgm` GIN indexes for the same, migration 6).
 //!
 //! The tables are external-content: they store only the index and point at the rows by
-//! `rowid`; triggers keep them in step with every insert, update and delete, in the writing
-//! transaction. A search still checks the pattern against the row itself, so the index only
-//! narrows the candidates and can never return a row that does not match. (A `VACUUM` may
-//! renumber rowids: the server compares the tables with their index at start and rebuilds the
-//! index when they differ, see `store::search`.)
+//! `rowid`. Indexing a row costs about as much as the rest of a create (trigrams of four
+//! columns, and FTS5 flushes at every savepoint of the group commit), so writes do not index:
+//! triggers note the row in `<index>_pending` (one small B-tree insert), and a background task
+//! indexes pending rows in large batches a few times a second (`store::search`). A search asks
+//! the index *and* the pending rows, then checks the pattern on each candidate row, so it is
+//! exact at every moment. Deleting or changing an indexed row removes its old entry at once
+//! (FTS5 needs the old values for that, which only the trigger has).
+//!
+//! A `VACUUM` may renumber rowids: the server compares each table with its index and pending
+//! rows at start and rebuilds the index when they differ.
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
@@ -31,21 +36,29 @@ fn up_sql() -> String {
     let mut sql = String::new();
     for (fts, table, cols) in INDEXES {
         let list = cols.join(", ");
-        let new: Vec<String> = cols.iter().map(|c| format!("new.{c}")).collect();
         let old: Vec<String> = cols.iter().map(|c| format!("old.{c}")).collect();
-        let (new, old) = (new.join(", "), old.join(", "));
+        let old = old.join(", ");
+        let changed: Vec<String> = cols.iter().map(|c| format!("old.{c} IS NOT new.{c}")).collect();
+        let changed = changed.join(" OR ");
+        // The old entry leaves the index only if it is there (a pending row is not indexed yet).
+        let unindex = format!(
+            "INSERT INTO {fts} ({fts}, rowid, {list}) SELECT 'delete', old.rowid, {old}
+                 WHERE NOT EXISTS (SELECT 1 FROM {fts}_pending WHERE id = old.rowid);"
+        );
         sql.push_str(&format!(
             r#"
-CREATE VIRTUAL TABLE {fts} USING fts5({list}, content='{table}', content_rowid='rowid', tokenize='trigram');
+CREATE VIRTUAL TABLE {fts} USING fts5({list}, content='{table}', content_rowid='rowid', tokenize='trigram', detail='none');
+CREATE TABLE {fts}_pending (id INTEGER PRIMARY KEY);
 CREATE TRIGGER {fts}_insert AFTER INSERT ON "{table}" BEGIN
-    INSERT INTO {fts} (rowid, {list}) VALUES (new.rowid, {new});
+    INSERT OR IGNORE INTO {fts}_pending (id) VALUES (new.rowid);
 END;
 CREATE TRIGGER {fts}_delete AFTER DELETE ON "{table}" BEGIN
-    INSERT INTO {fts} ({fts}, rowid, {list}) VALUES ('delete', old.rowid, {old});
+    {unindex}
+    DELETE FROM {fts}_pending WHERE id = old.rowid;
 END;
-CREATE TRIGGER {fts}_update AFTER UPDATE OF {list} ON "{table}" BEGIN
-    INSERT INTO {fts} ({fts}, rowid, {list}) VALUES ('delete', old.rowid, {old});
-    INSERT INTO {fts} (rowid, {list}) VALUES (new.rowid, {new});
+CREATE TRIGGER {fts}_update AFTER UPDATE OF {list} ON "{table}" WHEN {changed} BEGIN
+    {unindex}
+    INSERT OR IGNORE INTO {fts}_pending (id) VALUES (new.rowid);
 END;
 INSERT INTO {fts} ({fts}) VALUES ('rebuild');
 "#
@@ -71,7 +84,8 @@ impl MigrationTrait for Migration {
         for (fts, _, _) in INDEXES {
             let sql = format!(
                 "DROP TRIGGER IF EXISTS {fts}_insert; DROP TRIGGER IF EXISTS {fts}_delete; \
-                 DROP TRIGGER IF EXISTS {fts}_update; DROP TABLE IF EXISTS {fts};"
+                 DROP TRIGGER IF EXISTS {fts}_update; DROP TABLE IF EXISTS {fts}; \
+                 DROP TABLE IF EXISTS {fts}_pending;"
             );
             m.get_connection().execute_unprepared(&sql).await?;
         }

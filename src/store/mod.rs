@@ -12,7 +12,7 @@ pub mod lookup;
 pub mod members;
 pub mod oidc;
 pub mod roles;
-pub(crate) mod search;
+pub mod search;
 pub mod sign_ins;
 pub mod tokens;
 pub mod users;

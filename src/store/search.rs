@@ -1,12 +1,17 @@
 //! Substring search through FTS5 trigram indexes on SQLite (migration 23): `co`, `sw` and
 //! `ew` filters and the console's search-as-you-type first ask the index which rows contain
-//! the text, then check the pattern on those rows only. (PostgreSQL's `pg_trgm` GIN indexes
-//! serve `LIKE '%…%'` directly; nothing here applies there.)
+//! the text — plus the rows written since the indexer last ran (`<index>_pending`) — then
+//! check the pattern on those rows only. (PostgreSQL's `pg_trgm` GIN indexes serve
+//! `LIKE '%…%'` directly; nothing here applies there.)
 //!
-//! The index narrows and never decides: the row's own `LIKE` is always applied too, so a stale
-//! index could only hide rows, never show a wrong one — and [`Store::check_search_indexes`]
+//! Writes do not index (that would cost a create about 40%): triggers note new and changed
+//! rows as pending, and [`index_in_background`] indexes them in batches a few times a second.
+//! The index narrows and never decides: the row's own `LIKE` is always applied too, so a
+//! search is exact whether or not the indexer has caught up. [`Store::check_search_indexes`]
 //! rebuilds an index whose rows differ from its table (after a `VACUUM`, which may renumber
 //! rowids) at start.
+use std::time::Duration;
+
 use sea_orm::{
     ConnectionTrait, DbBackend, Statement,
     sea_query::{Expr, SimpleExpr},
@@ -57,12 +62,26 @@ pub(crate) fn usable(text: &str) -> bool {
     text.chars().count() >= 3 && !text.contains(['%', '_', '\\'])
 }
 
+/// Each index: (index, table, indexed columns) — as migration 23 made them.
+const INDEXES: [(&str, &str, &str); 3] = [
+    (
+        "users_trgm",
+        "users",
+        "user_name_ci, display_name, given_name, family_name",
+    ),
+    ("user_emails_trgm", "user_emails", "value_ci"),
+    ("groups_trgm", "groups", "display_name_ci"),
+];
+
+/// Pending rows indexed per transaction (a few milliseconds of the writer's time).
+const BATCH: u32 = 2000;
+
 /// SQL: the rows of `t.table` whose column the index finds for `pattern` (a `LIKE` pattern
-/// on lower-case text, e.g. `%lic%`). SQLite placeholders.
+/// on lower-case text, e.g. `%lic%`), and the rows not indexed yet. SQLite placeholders.
 pub(crate) fn candidates(t: Trigram, pattern: String) -> SimpleExpr {
     Expr::cust_with_values(
         format!(
-            r#""{table}".rowid IN (SELECT rowid FROM {index} WHERE {column} LIKE ?)"#,
+            r#""{table}".rowid IN (SELECT rowid FROM {index} WHERE {column} LIKE ? UNION ALL SELECT id FROM {index}_pending)"#,
             table = t.table,
             index = t.index,
             column = t.column
@@ -71,22 +90,82 @@ pub(crate) fn candidates(t: Trigram, pattern: String) -> SimpleExpr {
     )
 }
 
+/// SQLite only: indexes pending rows every 200 ms (on the writer connection, in batches of
+/// [`BATCH`], so other writers wait at most one batch).
+pub fn index_in_background(store: Store) {
+    if store.backend() != DbBackend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.index_pending().await {
+                tracing::warn!(error = %e, "indexing rows for search failed");
+            }
+        }
+    });
+}
+
 impl Store {
-    /// SQLite: rebuilds any trigram index whose rows are not its table's rows (count and sum
-    /// of rowids differ — what a `VACUUM` that renumbered rowids leaves). One scan of each
-    /// table and index at start; nothing on PostgreSQL.
+    /// SQLite: indexes every pending row, a batch per transaction; returns how many.
+    pub async fn index_pending(&self) -> Result<u64, StoreError> {
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(0);
+        }
+        let mut total = 0;
+        for (index, table, columns) in INDEXES {
+            loop {
+                // Most ticks find nothing: ask a reader before taking the writer.
+                let waiting = self
+                    .db()
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        format!("SELECT EXISTS (SELECT 1 FROM {index}_pending) AS any_pending"),
+                    ))
+                    .await?
+                    .map(|r| r.try_get::<bool>("", "any_pending"))
+                    .transpose()?
+                    .unwrap_or(false);
+                if !waiting {
+                    break;
+                }
+                let tx = self.write_tx().await?;
+                let batch = format!("SELECT id FROM {index}_pending ORDER BY id LIMIT {BATCH}");
+                let t: Vec<String> = columns.split(", ").map(|c| format!("t.{c}")).collect();
+                let n = tx
+                    .execute_unprepared(&format!(
+                        r#"INSERT INTO {index} (rowid, {columns}) SELECT t.rowid, {t} FROM "{table}" t WHERE t.rowid IN ({batch})"#,
+                        t = t.join(", ")
+                    ))
+                    .await?
+                    .rows_affected();
+                // The same rows: no other writer runs inside this transaction.
+                tx.execute_unprepared(&format!("DELETE FROM {index}_pending WHERE id IN ({batch})"))
+                    .await?;
+                tx.commit().await?;
+                total += n;
+                if n < u64::from(BATCH) {
+                    break;
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    /// SQLite: rebuilds any trigram index whose rows (indexed and pending) are not its table's
+    /// rows — count and sum of rowids differ, which a `VACUUM` that renumbered rowids leaves.
+    /// One scan of each table and index at start; nothing on PostgreSQL.
     pub async fn check_search_indexes(&self) -> Result<(), StoreError> {
         if self.backend() != DbBackend::Sqlite {
             return Ok(());
         }
-        for (table, index) in [
-            ("users", "users_trgm"),
-            ("user_emails", "user_emails_trgm"),
-            ("groups", "groups_trgm"),
-        ] {
+        for (index, table, _) in INDEXES {
             let sql = format!(
                 r#"SELECT (SELECT count(*) FROM "{table}") AS rows_n, (SELECT coalesce(sum(rowid), 0) FROM "{table}") AS rows_sum,
-                          (SELECT count(*) FROM {index}_docsize) AS index_n, (SELECT coalesce(sum(id), 0) FROM {index}_docsize) AS index_sum"#
+                          (SELECT count(*) FROM {index}_docsize) + (SELECT count(*) FROM {index}_pending) AS index_n,
+                          (SELECT coalesce(sum(id), 0) FROM {index}_docsize) + (SELECT coalesce(sum(id), 0) FROM {index}_pending) AS index_sum"#
             );
             let row = self
                 .db()
@@ -100,9 +179,12 @@ impl Store {
                     index,
                     "the search index differs from its table (after a VACUUM?): rebuilding it"
                 );
-                self.writer()
-                    .execute_unprepared(&format!("INSERT INTO {index} ({index}) VALUES ('rebuild')"))
-                    .await?;
+                let tx = self.write_tx().await?;
+                tx.execute_unprepared(&format!(
+                    "DELETE FROM {index}_pending; INSERT INTO {index} ({index}) VALUES ('rebuild')"
+                ))
+                .await?;
+                tx.commit().await?;
             }
         }
         Ok(())

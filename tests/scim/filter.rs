@@ -205,12 +205,15 @@ async fn substring_filters_have_trigram_indexes_on_postgres() {
     );
 }
 
-/// On SQLite `co`/`sw`/`ew` go through FTS5 trigram indexes kept in step by triggers: every
-/// create, rename, email change and delete shows in the very next filter (on PostgreSQL the
-/// same filters run on the `pg_trgm` indexes).
+/// On SQLite `co`/`sw`/`ew` go through FTS5 trigram indexes plus the rows not indexed yet:
+/// every create, rename, email change and delete shows in the very next filter, before and
+/// after the background indexer has run (on PostgreSQL the same filters run on the `pg_trgm`
+/// indexes, and there is nothing to index).
 #[tokio::test]
 async fn substring_filters_follow_every_create_rename_and_delete() {
     let app = spawn_app().await;
+    let sqlite = app.store.backend() == sea_orm::DbBackend::Sqlite;
+    let index = || async { app.store.index_pending().await.unwrap() };
     let alice = user(
         &app,
         json!({"schemas": [USER_SCHEMA], "userName": "alice.liddell", "name": {"givenName": "Alice", "familyName": "Liddell"}}),
@@ -227,6 +230,14 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
         v.sort();
         v
     };
+    // Not indexed yet, then indexed: the same answers.
+    assert_eq!(matching(&app, "Users", "userName co \"lic\"").await, both);
+    assert_eq!(
+        index().await > 0,
+        sqlite,
+        "three users and an email were pending on SQLite"
+    );
+    assert_eq!(index().await, 0, "nothing left");
     assert_eq!(matching(&app, "Users", "userName co \"lic\"").await, both);
     assert_eq!(matching(&app, "Users", "userName sw \"ALIC\"").await, both);
     assert_eq!(
@@ -250,6 +261,12 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
         vec![alicia.clone()]
     );
 
+    index().await;
+    assert_eq!(
+        matching(&app, "Users", "userName sw \"car\"").await,
+        vec![alicia.clone()]
+    );
+
     // A new email replaces the old in the index.
     assert_eq!(
         matching(&app, "Users", "emails.value co \"wonder\"").await,
@@ -259,6 +276,8 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
         json!([{"op": "replace", "path": "emails", "value": [{"value": "bob@elsewhere.org"}]}]),
     );
     assert_eq!(app.patch(&format!("/Users/{bob}"), email).await.status(), 200);
+    assert!(matching(&app, "Users", "emails.value co \"wonder\"").await.is_empty());
+    index().await;
     assert!(matching(&app, "Users", "emails.value co \"wonder\"").await.is_empty());
     assert_eq!(
         matching(&app, "Users", "emails[value co \"elsewhere\"]").await,
@@ -273,6 +292,7 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
     // Groups: renamed and deleted.
     let group = app.create_group("Engineering Platform", &[]).await;
     let rename = crate::common::patch_ops(json!([{"op": "replace", "path": "displayName", "value": "Platform Ops"}]));
+    index().await;
     assert_eq!(app.patch(&format!("/Groups/{group}"), rename).await.status(), 204);
     assert!(matching(&app, "Groups", "displayName co \"engin\"").await.is_empty());
     assert_eq!(
@@ -291,6 +311,7 @@ async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it(
     let (url, _path) = crate::common::temp_sqlite_url();
     let app = crate::common::spawn_app_with(|c| c.database_url = url.clone()).await;
     let alice = app.create_user("alice.liddell").await;
+    app.store.index_pending().await.unwrap();
     app.store
         .writer()
         .execute_unprepared("INSERT INTO users_trgm (users_trgm) VALUES ('delete-all')")
