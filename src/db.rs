@@ -117,7 +117,7 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
         } else {
             Duration::from_secs(10)
         })
-        .sqlx_logging(false)
+        .sqlx_logging(std::env::var_os("SCIMITAR_LOG_SQL").is_some())
         .map_sqlx_sqlite_opts(move |o| {
             let o = o
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)

@@ -47,7 +47,7 @@ fn up_sql() -> String {
         );
         sql.push_str(&format!(
             r#"
-CREATE VIRTUAL TABLE {fts} USING fts5({list}, content='{table}', content_rowid='rowid', tokenize='trigram', detail='none');
+CREATE VIRTUAL TABLE {fts} USING fts5({list}, content='{table}', content_rowid='rowid', tokenize='trigram');
 CREATE TABLE {fts}_pending (id INTEGER PRIMARY KEY);
 CREATE TRIGGER {fts}_insert AFTER INSERT ON "{table}" BEGIN
     INSERT OR IGNORE INTO {fts}_pending (id) VALUES (new.rowid);
