@@ -100,3 +100,17 @@ impl ResponseError for ConsoleError {
         res
     }
 }
+
+/// A refusal of the SCIM service code the console shares (its writes go through it).
+impl From<crate::scim::error::ScimError> for ConsoleError {
+    fn from(e: crate::scim::error::ScimError) -> Self {
+        match e.status {
+            StatusCode::NOT_FOUND => ConsoleError::NotFound,
+            StatusCode::FORBIDDEN => ConsoleError::Refused(e.detail),
+            StatusCode::SERVICE_UNAVAILABLE => ConsoleError::Store(StoreError::Busy),
+            s if s.is_client_error() => ConsoleError::BadRequest(e.detail),
+            // Already logged where it was made.
+            _ => ConsoleError::Store(StoreError::Invalid("the change could not be made".into())),
+        }
+    }
+}

@@ -873,11 +873,6 @@ async fn delete(
 ) -> Result<HttpResponse, ConsoleError> {
     admin.form(&body, Builtin::GroupWrite)?;
     let id = group_id(&path)?;
-    crate::scim::service::groups::delete(&state, &admin.actor(), id, None)
-        .await
-        .map_err(|e| match e.status {
-            StatusCode::NOT_FOUND => ConsoleError::NotFound,
-            _ => ConsoleError::BadRequest(e.detail),
-        })?;
+    crate::scim::service::groups::delete(&state, &admin.actor(), id, None).await?;
     Ok(page::see_other("/console/groups?deleted=1"))
 }

@@ -427,15 +427,8 @@ async fn patch(admin: &Admin, state: &AppState, id: Uuid, op: serde_json::Value)
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [op],
     });
-    match scim_users::patch(state, &admin.actor(), id, None, ops).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.status == StatusCode::NOT_FOUND => Err(ConsoleError::NotFound),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Err(ConsoleError::Refused(e.detail)),
-        Err(e) if e.status.is_client_error() => Err(ConsoleError::BadRequest(e.detail)),
-        Err(_) => Err(ConsoleError::Store(crate::store::StoreError::Invalid(
-            "the change could not be made".into(),
-        ))),
-    }
+    scim_users::patch(state, &admin.actor(), id, None, ops).await?;
+    Ok(())
 }
 
 /// **Delete user**, first step: what goes with the user.
@@ -476,11 +469,6 @@ async fn delete(
             "You cannot delete your own account: another administrator must.".into(),
         ));
     }
-    scim_users::delete(&state, &admin.actor(), id, None)
-        .await
-        .map_err(|e| match e.status {
-            StatusCode::NOT_FOUND => ConsoleError::NotFound,
-            _ => ConsoleError::BadRequest(e.detail),
-        })?;
+    scim_users::delete(&state, &admin.actor(), id, None).await?;
     Ok(page::see_other("/console/users?deleted=1"))
 }
