@@ -94,6 +94,15 @@ scenario "filter userName co" filter.lua FILTER_KIND=co
 scenario "page of 100 users (random startIndex)" page.lua
 scenario "page through all users (cursor, 100/page)" cursor.lua
 scenario "GET group of $(( N < 10000 ? N : 10000 )) members" get_group.lua GROUP=mid
+# Memory of serving the big group: the peak RSS is reset (clear_refs) before 8 connections GET
+# it for the scenario's duration; the row after it gives that peak against the RSS before.
+if grep -qE "${ONLY:-.}" <<<"GET group of $BIG members, 8 connections"; then
+  rss_before=$(( $(ps -o rss= -p "$pid") / 1024 ))
+  echo 5 >"/proc/$pid/clear_refs"
+  scenario "GET group of $BIG members, 8 connections" get_group.lua C=8 GROUP=big
+  printf '| (peak RSS during it: %s MiB; before it: %s MiB) | | | | |\n' \
+    "$(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 ))" "$rss_before"
+fi
 scenario "PATCH one member, $BIG-member group" patch_member.lua GROUP=big
 scenario "PATCH one member, 10-member group" patch_member.lua GROUP=small
 scenario "PATCH one member, $BIG-member group, 4 connections" patch_member.lua C=4 GROUP=big

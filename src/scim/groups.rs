@@ -52,6 +52,9 @@ async fn get_group(
     pre: Preconditions,
     proj: Proj,
 ) -> Result<HttpResponse, ScimError> {
+    if super::group_stream::applies(&proj.projection) {
+        return super::group_stream::respond(&state, id, &proj.projection, |v| pre.not_modified(v)).await;
+    }
     let m = groups::get(&state, id).await?;
     if pre.not_modified(m.version) {
         return Ok(not_modified(m.version));

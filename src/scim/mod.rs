@@ -6,6 +6,7 @@ pub mod extract;
 pub mod filter;
 #[cfg(test)]
 mod fuzz;
+pub mod group_stream;
 pub mod groups;
 pub mod ingest;
 pub mod patch;

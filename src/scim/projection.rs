@@ -75,6 +75,15 @@ impl Projection {
         self.only.as_ref().is_none_or(|only| only.iter().any(hit))
     }
 
+    /// Will the top-level core attribute `name` be returned whole — none of its
+    /// sub-attributes selected or excluded on their own?
+    pub fn wants_whole(&self, name: &str) -> bool {
+        let sub_of = |p: &Path| p.urn.is_none() && p.name.eq_ignore_ascii_case(name) && p.sub.is_some();
+        self.wants(name)
+            && !self.excluded.iter().any(sub_of)
+            && self.only.as_ref().is_none_or(|only| !only.iter().any(sub_of))
+    }
+
     pub fn apply(&self, v: Value) -> Value {
         let Value::Object(mut obj) = v else { return v };
         if let Some(only) = &self.only {

@@ -91,6 +91,14 @@ impl Groups<'_> {
             .ok_or(StoreError::NotFound("group"))
     }
 
+    /// The group as `db` (a read transaction's snapshot) sees it.
+    pub async fn get_in(&self, db: &impl sea_orm::ConnectionTrait, id: Uuid) -> Result<group::Model, StoreError> {
+        group::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("group"))
+    }
+
     /// Read-modify-write under a row lock. `f` returns new group data (or `None` to keep it)
     /// and member operations. The cost of a member operation depends only on the members it names.
     pub async fn modify<E: From<StoreError>>(

@@ -374,6 +374,36 @@ pub async fn list(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result
     Ok(MemberRow::find_by_statement(stmt).all(db).await?)
 }
 
+/// At most `limit` members of `group_id` in effect at `now`, after `after` in member-id order
+/// (a keyset page of [`list`], through the primary key).
+pub async fn list_chunk(
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    now: i64,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<MemberRow>, StoreError> {
+    // Two texts rather than `($n IS NULL OR …)`, which would keep the planner from seeking
+    // the primary key to the cursor.
+    let (after_sql, mut values) = match after {
+        Some(a) => ("AND gm.member_id > $4", vec![a.into()]),
+        None => ("", vec![]),
+    };
+    let sql = format!(
+        r#"SELECT gm.member_id AS member_id, gm.member_type AS member_type,
+                  COALESCE(u.display_name, u.user_name, g.display_name) AS display
+           FROM group_members gm
+           LEFT JOIN users u ON u.id = gm.member_id
+           LEFT JOIN "groups" g ON g.id = gm.member_id
+           WHERE gm.group_id = $1 AND {} {after_sql}
+           ORDER BY gm.member_id LIMIT $3"#,
+        in_effect_sql("gm", "$2")
+    );
+    values.splice(0..0, [group_id.into(), now.into(), (limit as i64).into()]);
+    let stmt = Statement::from_sql_and_values(backend(db), sql, values);
+    Ok(MemberRow::find_by_statement(stmt).all(db).await?)
+}
+
 /// `anc(member, id, direct)`: every group containing one of the members listed by `params`
 /// (SQL placeholders, or a column of an outer query), directly or through nested groups. `UNION` (not `UNION ALL`) makes the
 /// recursion stop on cycles; the anchor rows carry `direct = 1`. (A correlated `EXISTS` for

@@ -5,6 +5,7 @@ mod discovery;
 mod errors;
 mod filter;
 mod groups;
+mod large_groups;
 mod me;
 mod membership;
 mod patch;

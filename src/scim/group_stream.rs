@@ -1,0 +1,131 @@
+//! `GET /Groups/{id}` with its whole member list, streamed: the members are read from the
+//! database in keyset chunks inside one read transaction (one snapshot: the list is the list
+//! at one instant, whatever changes meanwhile) and written to the response as they come, each
+//! member serialized straight into the chunk's bytes — never a JSON tree of the whole group.
+//! A bounded channel between the reader and the response holds at most [`AHEAD`] chunks, so
+//! the memory one request uses does not grow with the group (and a slow client slows the
+//! reader, not the server's memory).
+//!
+//! Once the headers are sent a failure can no longer become a SCIM error: the body is cut
+//! short (the client sees an incomplete response, never a complete-looking wrong one).
+use actix_web::{HttpResponse, http::header, web::Bytes};
+use sea_orm::{AccessMode, DatabaseTransaction, DbBackend, IsolationLevel, TransactionTrait};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{SCIM_JSON, error::ScimError, projection::Projection, render, resource::Resource};
+use crate::{AppState, store::members};
+
+/// Members per database round trip and per body chunk (about 170 KB of JSON).
+const CHUNK: u64 = 1000;
+/// Chunks read ahead of the client.
+const AHEAD: usize = 2;
+
+/// One member as SCIM renders it, serialized without building a `Value`.
+#[derive(Serialize)]
+struct Member<'a> {
+    value: Uuid,
+    #[serde(rename = "$ref")]
+    reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display: Option<&'a str>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+/// Whether this request is served by [`respond`]: the whole `members` attribute is returned
+/// (no sub-attribute selected or excluded).
+pub fn applies(proj: &Projection) -> bool {
+    proj.wants_whole("members")
+}
+
+/// A read transaction whose statements all see one snapshot.
+async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ScimError> {
+    let db = state.store.db();
+    let tx = match db.get_database_backend() {
+        // PostgreSQL's default (read committed) takes a snapshot per statement.
+        DbBackend::Postgres => {
+            db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+                .await
+        }
+        // A SQLite read transaction in WAL mode sees the database as of its first read.
+        _ => db.begin().await,
+    };
+    tx.map_err(|e| ScimError::from(crate::store::StoreError::from(e)))
+}
+
+/// `200` with the group (as `proj` selects, members streamed), or the error for its absence.
+/// `if_none_match`: a 304 when it names the version read in the snapshot.
+pub async fn respond(
+    state: &AppState,
+    id: Uuid,
+    proj: &Projection,
+    not_modified: impl Fn(i64) -> bool,
+) -> Result<HttpResponse, ScimError> {
+    let permit = state
+        .member_lists
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    let tx = snapshot(state).await?;
+    let group = state.store.groups().get_in(&tx, id).await?;
+    if not_modified(group.version) {
+        return Ok(super::not_modified(group.version));
+    }
+    // The group without its members, as a JSON object missing its closing brace: the members
+    // follow as its last attribute.
+    let mut head =
+        serde_json::to_vec(&proj.apply(render::group(state, &group, None))).map_err(|e| ScimError::internal(&e))?;
+    head.pop();
+    head.extend_from_slice(br#","members":["#);
+    let now = state.store.now_us();
+    let (send, receive) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(AHEAD);
+    let urls = state.clone();
+    tokio::spawn(async move {
+        let _turn = permit;
+        if send.send(Ok(Bytes::from(head))).await.is_err() {
+            return;
+        }
+        let mut after = None;
+        let mut first = true;
+        loop {
+            let rows = match members::list_chunk(&tx, id, now, after, CHUNK).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::error!(error = %e, group = %id, "streaming a member list failed");
+                    let _ = send.send(Err(std::io::Error::other("member list cut short"))).await;
+                    return;
+                }
+            };
+            let mut buf = Vec::with_capacity(rows.len() * 180);
+            for r in &rows {
+                if !first {
+                    buf.push(b',');
+                }
+                first = false;
+                let kind = Resource::from_name(&r.member_type).unwrap_or(Resource::User);
+                let member = Member {
+                    value: r.member_id,
+                    reference: urls.scim_url(kind.endpoint(), r.member_id),
+                    display: r.display.as_deref(),
+                    kind: &r.member_type,
+                };
+                serde_json::to_writer(&mut buf, &member).expect("writing JSON to memory");
+            }
+            if send.send(Ok(Bytes::from(buf))).await.is_err() {
+                return; // the client went away
+            }
+            match rows.last() {
+                Some(last) if rows.len() as u64 == CHUNK => after = Some(last.member_id),
+                _ => break,
+            }
+        }
+        let _ = send.send(Ok(Bytes::from_static(b"]}"))).await;
+    });
+    let body = futures_util::stream::unfold(receive, |mut r| async move { r.recv().await.map(|item| (item, r)) });
+    Ok(HttpResponse::Ok()
+        .content_type(SCIM_JSON)
+        .insert_header((header::ETAG, render::etag(group.version)))
+        .streaming(body))
+}
