@@ -53,6 +53,11 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
     pub sqlite_synchronous: crate::db::Durability,
 
+    /// SQLite: how often rows written since are added to the substring-search index, in
+    /// milliseconds (searches are exact meanwhile, only slower); 0: never in the background.
+    #[arg(long, env = "SCIMITAR_SEARCH_INDEX_INTERVAL_MS", default_value_t = 200)]
+    pub search_index_interval_ms: u64,
+
     /// Algorithm of newly generated OIDC signing keys: RS256, ES256 or EdDSA.
     #[arg(long, env = "SCIMITAR_SIGNING_ALG", default_value = "RS256")]
     pub signing_alg: String,
@@ -214,6 +219,7 @@ impl Config {
             db_write_queue: 4096,
             db_write_wait_ms: 5000,
             sqlite_synchronous: crate::db::Durability::Full,
+            search_index_interval_ms: 200,
             signing_alg: "RS256".into(),
             groups_claim_limit: 200,
             access_token_ttl: 900,

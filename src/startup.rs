@@ -36,7 +36,10 @@ impl Application {
             .with_access_ttl(config.access_token_ttl)
             .with_clock(config.clock.clone());
         store.check_search_indexes().await?;
-        crate::store::search::index_in_background(store.clone());
+        crate::store::search::index_in_background(
+            store.clone(),
+            std::time::Duration::from_millis(config.search_index_interval_ms),
+        );
         let initial_token = auth::tokens::bootstrap(&store, config.bootstrap_token.as_deref()).await?;
         let alg = oidc::keys::parse_alg(&config.signing_alg)?;
         let reload = std::time::Duration::from_secs(config.keys_reload_seconds);

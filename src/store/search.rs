@@ -91,14 +91,14 @@ pub(crate) fn candidates(t: Trigram, pattern: String) -> SimpleExpr {
     )
 }
 
-/// SQLite only: indexes pending rows every 200 ms (on the writer connection, in batches of
-/// [`BATCH`]).
-pub fn index_in_background(store: Store) {
-    if store.backend() != DbBackend::Sqlite {
+/// SQLite only: indexes pending rows every `every` (on the writer connection, in batches of
+/// [`BATCH`]); never when `every` is zero.
+pub fn index_in_background(store: Store, every: Duration) {
+    if store.backend() != DbBackend::Sqlite || every.is_zero() {
         return;
     }
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

@@ -211,7 +211,8 @@ async fn substring_filters_have_trigram_indexes_on_postgres() {
 /// indexes, and there is nothing to index).
 #[tokio::test]
 async fn substring_filters_follow_every_create_rename_and_delete() {
-    let app = spawn_app().await;
+    // The test indexes when it wants to (no background indexer racing it).
+    let app = crate::common::spawn_app_with(|c| c.search_index_interval_ms = 0).await;
     let sqlite = app.store.backend() == sea_orm::DbBackend::Sqlite;
     let index = || async { app.store.index_pending().await.unwrap() };
     let alice = user(
@@ -309,7 +310,11 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
 async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it() {
     use sea_orm::ConnectionTrait;
     let (url, _path) = crate::common::temp_sqlite_url();
-    let app = crate::common::spawn_app_with(|c| c.database_url = url.clone()).await;
+    let app = crate::common::spawn_app_with(|c| {
+        c.database_url = url.clone();
+        c.search_index_interval_ms = 0;
+    })
+    .await;
     let alice = app.create_user("alice.liddell").await;
     app.store.index_pending().await.unwrap();
     app.store
