@@ -54,8 +54,10 @@ async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ScimError> {
     tx.map_err(|e| ScimError::from(crate::store::StoreError::from(e)))
 }
 
-/// `200` with the group (as `proj` selects, members streamed), or the error for its absence.
-/// `if_none_match`: a 304 when it names the version read in the snapshot.
+/// `200` with the group (as `proj` selects, members streamed), or the error for its absence;
+/// a 304 when `not_modified` says so of the version read in the snapshot. The turn (one of
+/// `CONCURRENT_MEMBER_LISTS`) and the snapshot are held until the last chunk is sent: they
+/// bound how many member lists are read at once, a slow client included.
 pub async fn respond(
     state: &AppState,
     id: Uuid,
