@@ -7,6 +7,8 @@
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
 #   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
 #   BIN=/tmp/scimitar-old bench/run.sh  # another build (before/after comparisons; no rebuild)
+#   PERF=1 ONLY='GET /Users' bench/run.sh   # also record a CPU profile of the server per scenario
+#                                       # (perf record -g; target/perf/<scenario>.data)
 #
 # Needs: wrk (apt-get install wrk), python3, curl, bc; psql for DB=postgres.
 set -euo pipefail
@@ -73,7 +75,14 @@ scenario() {
   grep -qE "${ONLY:-.}" <<<"$name" || return 0
   local out conns=$CONNS
   if [[ ${1:-} == C=* ]]; then conns=${1#C=}; shift; fi
+  local perf_pid=
+  if [[ -n ${PERF:-} ]]; then
+    mkdir -p "$root/target/perf"
+    perf record -q -g -p "$pid" -o "$root/target/perf/${name//[^A-Za-z0-9]/_}.data" 2>/dev/null &
+    perf_pid=$!
+  fi
   out=$(env "$@" wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency -s "$root/bench/lua/$script" "http://127.0.0.1:$PORT")
+  if [[ -n $perf_pid ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   local rps p50 p99 errors
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")

@@ -16,6 +16,8 @@ pub struct Pools {
     pub write: DatabaseConnection,
     /// SQLite: batches that may wait for the group committer (see `store::commit`).
     pub write_queue: usize,
+    /// SQLite file: the URL for point reads on the request's thread (`store::local`).
+    pub local: Option<std::sync::Arc<crate::store::LocalReads>>,
 }
 
 /// What an acknowledged SQLite write survives (WAL mode).
@@ -52,6 +54,8 @@ pub struct Options {
     pub write_queue: usize,
     /// SQLite: what an acknowledged write survives.
     pub durability: Durability,
+    /// SQLite file: point reads on the request's thread (`store::local`).
+    pub local_reads: bool,
 }
 
 impl Default for Options {
@@ -62,6 +66,7 @@ impl Default for Options {
             write_wait: Duration::from_secs(5),
             write_queue: 4096,
             durability: Durability::Full,
+            local_reads: true,
         }
     }
 }
@@ -74,6 +79,7 @@ impl Options {
             write_wait: Duration::from_millis(c.db_write_wait_ms),
             write_queue: usize::try_from(c.db_write_queue).unwrap_or(usize::MAX),
             durability: c.sqlite_synchronous,
+            local_reads: c.sqlite_local_reads,
         }
     }
 }
@@ -88,8 +94,10 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
             read: db.clone(),
             write: db,
             write_queue: o.write_queue,
+            local: None,
         });
     }
+    sqlite_process_settings();
     // The writer first: it creates the file (`mode=rwc`) and switches it to WAL.
     let write = open(url, 1, o, Role::Write).await?;
     let read = open(url, read_size, o, Role::Read).await?;
@@ -97,6 +105,10 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
         read,
         write,
         write_queue: o.write_queue,
+        local: o
+            .local_reads
+            .then(|| crate::store::LocalReads::for_url(url).map(std::sync::Arc::new))
+            .flatten(),
     })
 }
 
@@ -136,8 +148,30 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
         // recursive membership query reaches while table statistics are missing (fresh or
         // bulk-loaded data): 140 ms of compilation for a query that runs in 0.3 ms.
         .map_sqlx_postgres_opts(move |o| o.options([("jit", "off"), ("statement_timeout", timeout_ms.as_str())]))
-        .map_sqlx_sqlite_pool_opts(|o| o.after_connect(|conn, _| Box::pin(stable_plans(conn))));
+        // sqlx pings a SQLite connection when it goes back to the pool (a round trip to the
+        // connection's thread that also flushes an abandoned statement); pinging it again when
+        // it comes out tests nothing a local file can lose in between and cost a third of the
+        // thread hand-offs of a one-statement read.
+        .map_sqlx_sqlite_pool_opts(|o| {
+            o.test_before_acquire(false)
+                .after_connect(|conn, _| Box::pin(stable_plans(conn)))
+        });
     Database::connect(opts).await
+}
+
+/// Process-wide SQLite settings, applied before its first connection opens (SQLite accepts
+/// them only then; later calls change nothing, as in a test process that opens many
+/// databases). Allocation statistics off: with them on, every allocation of every
+/// connection takes one global mutex, which the request threads and sqlx's connection
+/// threads fought over (futex wake-ups in the profile of `GET /Users/{id}`).
+fn sqlite_process_settings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int; called once, before any connection of
+    // this process (if SQLite is already initialised it returns SQLITE_MISUSE and changes
+    // nothing).
+    ONCE.call_once(|| unsafe {
+        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    });
 }
 
 /// Turns on SQLite's query planner stability guarantee for a new connection. Without it, a

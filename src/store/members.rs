@@ -478,11 +478,7 @@ pub async fn with_groups(
     select: sea_orm::Select<user::Entity>,
     now: i64,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
-    Ok(with_groups_and(db, select, &[], now)
-        .await?
-        .into_iter()
-        .map(|(u, g, _)| (u, g))
-        .collect())
+    run_with_groups(db, with_groups_statement(select, &[], now, backend(db))).await
 }
 
 /// [`with_groups`], plus text-valued SQL expressions over `"users"` computed in the same
@@ -493,7 +489,45 @@ pub async fn with_groups_and(
     extra: &[String],
     now: i64,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>, Vec<Option<String>>)>, DbErr> {
-    let backend = backend(db);
+    let rows = db
+        .query_all_raw(with_groups_statement(select, extra, now, backend(db)))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let user = user::Model::from_query_result(row, "")?;
+        let groups = parse_groups(row.try_get("", "groups_json")?)?;
+        let extras = (0..extra.len())
+            .map(|i| row.try_get::<Option<String>>("", &format!("extra_{i}")))
+            .collect::<Result<_, _>>()?;
+        out.push((user, groups, extras));
+    }
+    Ok(out)
+}
+
+/// Runs a [`with_groups_statement`] without extra columns.
+pub(super) async fn run_with_groups(
+    db: &impl ConnectionTrait,
+    stmt: Statement,
+) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
+    let rows = db.query_all_raw(stmt).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                user::Model::from_query_result(row, "")?,
+                parse_groups(row.try_get("", "groups_json")?)?,
+            ))
+        })
+        .collect()
+}
+
+/// The statement of [`with_groups_and`]: the user columns, then `groups_json`, then
+/// `extra_0`, `extra_1`, …
+pub(super) fn with_groups_statement(
+    select: sea_orm::Select<user::Entity>,
+    extra: &[String],
+    now: i64,
+    backend: DbBackend,
+) -> Statement {
     let (id, agg) = match backend {
         // SQLite stores uuids as 16-byte blobs; `Uuid::parse_str` reads the 32 hex digits.
         DbBackend::Sqlite => (
@@ -516,32 +550,26 @@ pub async fn with_groups_and(
     for (i, e) in extra.iter().enumerate() {
         select = select.expr_as(with_now(e, now, backend), format!("extra_{i}"));
     }
-    let rows = db.query_all_raw(select.build(backend)).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let user = user::Model::from_query_result(row, "")?;
-        let json: Option<String> = row.try_get("", "groups_json")?;
-        let listed: Vec<(String, String, i64)> = match json {
-            Some(j) => serde_json::from_str(&j).map_err(|e| DbErr::Custom(format!("groups of a user: {e}")))?,
-            None => vec![],
-        };
-        let groups = listed
-            .into_iter()
-            .map(|(id, display_name, direct)| {
-                let id = Uuid::parse_str(&id).map_err(|e| DbErr::Custom(format!("group id {id:?}: {e}")))?;
-                Ok(GroupOf {
-                    id,
-                    display_name,
-                    direct: direct == 1,
-                })
+    select.build(backend)
+}
+
+/// The `groups_json` column of [`with_groups_statement`]: `[id, displayName, direct]` arrays.
+pub(super) fn parse_groups(json: Option<String>) -> Result<Vec<GroupOf>, DbErr> {
+    let listed: Vec<(String, String, i64)> = match json {
+        Some(j) => serde_json::from_str(&j).map_err(|e| DbErr::Custom(format!("groups of a user: {e}")))?,
+        None => vec![],
+    };
+    listed
+        .into_iter()
+        .map(|(id, display_name, direct)| {
+            let id = Uuid::parse_str(&id).map_err(|e| DbErr::Custom(format!("group id {id:?}: {e}")))?;
+            Ok(GroupOf {
+                id,
+                display_name,
+                direct: direct == 1,
             })
-            .collect::<Result<_, DbErr>>()?;
-        let extras = (0..extra.len())
-            .map(|i| row.try_get::<Option<String>>("", &format!("extra_{i}")))
-            .collect::<Result<_, _>>()?;
-        out.push((user, groups, extras));
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 #[derive(FromQueryResult)]

@@ -2,8 +2,8 @@
 use chrono::Utc;
 use entity::{group, user, user_email};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QuerySelect, sea_query::Expr,
 };
 use std::sync::Arc;
 
@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    held_cache, members,
+    held_cache,
+    local::{self, Local},
+    members,
 };
 use crate::access::{Held, held::held_at, schedule::ScheduledGrant};
 
@@ -245,8 +247,10 @@ impl Users<'_> {
         let db = self.store.db();
         let now = self.store.now_us();
         if self.store.backend() == sea_orm::DbBackend::Sqlite {
+            let budget = local::budget_for_rows(p.limit);
             return super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| {
-                members::with_groups(db, q, now).await
+                let stmt = members::with_groups_statement(q, &[], now, DbBackend::Sqlite);
+                self.with_groups_read(stmt, budget).await
             })
             .await;
         }
@@ -282,10 +286,33 @@ impl Users<'_> {
 
     /// The user and its groups (as [`Users::groups_of`]), in one query.
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
-        members::with_groups(self.store.db(), user::Entity::find_by_id(id), self.store.now_us())
+        let now = self.store.now_us();
+        let stmt = by_id_with_groups(self.store.backend(), id, now);
+        self.with_groups_read(stmt, local::POINT)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Runs a [`members::with_groups_statement`]: on a SQLite file on this thread when it
+    /// ends within `budget` ([`local`]), otherwise through the pool.
+    async fn with_groups_read(
+        &self,
+        stmt: sea_orm::Statement,
+        budget: std::time::Duration,
+    ) -> Result<Vec<(user::Model, Vec<members::GroupOf>)>, DbErr> {
+        if let Some(local) = self.store.local() {
+            let found = local.try_read(budget, |c| {
+                local::query(c, &stmt, |row| {
+                    let groups = members::parse_groups(row.get("groups_json")?).map_err(|_| Local::Slow)?;
+                    Ok((user_from_local(row)?, groups))
+                })
+            });
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        }
+        members::run_with_groups(self.store.db(), stmt).await
     }
 
     /// Ends every sign-in of the user now — login and console sessions, unredeemed codes,
@@ -563,4 +590,57 @@ pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: &[Uuid]) -> Res
             .await?;
     }
     Ok(())
+}
+
+/// A `users` row read by [`local`] (the columns of `user::Entity::find()`, by name).
+fn user_from_local(row: &rusqlite::Row) -> Result<user::Model, Local> {
+    let required = |col| local::time(row, col)?.ok_or(Local::Slow);
+    Ok(user::Model {
+        id: local::uuid(row, "id")?,
+        user_name: row.get("user_name")?,
+        user_name_ci: row.get("user_name_ci")?,
+        external_id: row.get("external_id")?,
+        display_name: row.get("display_name")?,
+        given_name: row.get("given_name")?,
+        family_name: row.get("family_name")?,
+        active: row.get("active")?,
+        doc: local::json(row, "doc")?,
+        password_hash: row.get("password_hash")?,
+        version: row.get("version")?,
+        created: required("created")?,
+        last_modified: required("last_modified")?,
+        last_login: local::time(row, "last_login")?,
+    })
+}
+
+/// The statement of [`Users::get_with_groups`]: the same text at every call, so it is built
+/// once per backend (SeaORM's builder and its placeholder renumbering cost more than
+/// SQLite's lookup) and only the values change.
+fn by_id_with_groups(backend: DbBackend, id: Uuid, now: i64) -> sea_orm::Statement {
+    use std::sync::OnceLock;
+    /// Where each bound value comes from.
+    enum Slot {
+        Id,
+        Now,
+        Fixed(sea_orm::Value),
+    }
+    static BUILT: [OnceLock<(String, Vec<Slot>)>; 2] = [OnceLock::new(), OnceLock::new()];
+    // Values no call passes: the built statement shows where the real ones go.
+    const MARK_ID: Uuid = Uuid::from_u128(0x5c1a_17a2_0000_4000_8000_5c1a_17a2_0001);
+    const MARK_NOW: i64 = i64::MIN + 0x5c1a;
+    let (sql, slots) = BUILT[usize::from(backend == DbBackend::Sqlite)].get_or_init(|| {
+        let s = members::with_groups_statement(user::Entity::find_by_id(MARK_ID), &[], MARK_NOW, backend);
+        let slots = s.values.map(|v| v.0).unwrap_or_default().into_iter().map(|v| match v {
+            sea_orm::Value::Uuid(Some(u)) if u == MARK_ID => Slot::Id,
+            sea_orm::Value::BigInt(Some(MARK_NOW)) => Slot::Now,
+            v => Slot::Fixed(v),
+        });
+        (s.sql, slots.collect())
+    });
+    let values = slots.iter().map(|s| match s {
+        Slot::Id => id.into(),
+        Slot::Now => now.into(),
+        Slot::Fixed(v) => v.clone(),
+    });
+    sea_orm::Statement::from_sql_and_values(backend, sql.clone(), values)
 }
