@@ -53,12 +53,6 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
     pub sqlite_synchronous: crate::db::Durability,
 
-    /// SQLite: point reads (a user by id, a small page) run on the request's thread within a
-    /// time budget instead of on sqlx's connection threads (see `store::local`). `false`
-    /// sends every read through the pool.
-    #[arg(long, env = "SCIMITAR_SQLITE_LOCAL_READS", default_value_t = true, action = clap::ArgAction::Set)]
-    pub sqlite_local_reads: bool,
-
     /// SQLite: how often rows written since are added to the substring-search index, in
     /// milliseconds (searches are exact meanwhile, only slower); 0: never in the background.
     #[arg(long, env = "SCIMITAR_SEARCH_INDEX_INTERVAL_MS", default_value_t = 200)]
@@ -225,7 +219,6 @@ impl Config {
             db_write_queue: 4096,
             db_write_wait_ms: 5000,
             sqlite_synchronous: crate::db::Durability::Full,
-            sqlite_local_reads: true,
             search_index_interval_ms: 200,
             signing_alg: "RS256".into(),
             groups_claim_limit: 200,

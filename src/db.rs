@@ -16,8 +16,6 @@ pub struct Pools {
     pub write: DatabaseConnection,
     /// SQLite: batches that may wait for the group committer (see `store::commit`).
     pub write_queue: usize,
-    /// SQLite file: the URL for point reads on the request's thread (`store::local`).
-    pub local: Option<std::sync::Arc<crate::store::LocalReads>>,
 }
 
 /// What an acknowledged SQLite write survives (WAL mode).
@@ -54,8 +52,6 @@ pub struct Options {
     pub write_queue: usize,
     /// SQLite: what an acknowledged write survives.
     pub durability: Durability,
-    /// SQLite file: point reads on the request's thread (`store::local`).
-    pub local_reads: bool,
 }
 
 impl Default for Options {
@@ -66,7 +62,6 @@ impl Default for Options {
             write_wait: Duration::from_secs(5),
             write_queue: 4096,
             durability: Durability::Full,
-            local_reads: true,
         }
     }
 }
@@ -79,7 +74,6 @@ impl Options {
             write_wait: Duration::from_millis(c.db_write_wait_ms),
             write_queue: usize::try_from(c.db_write_queue).unwrap_or(usize::MAX),
             durability: c.sqlite_synchronous,
-            local_reads: c.sqlite_local_reads,
         }
     }
 }
@@ -94,7 +88,6 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
             read: db.clone(),
             write: db,
             write_queue: o.write_queue,
-            local: None,
         });
     }
     sqlite_process_settings();
@@ -105,10 +98,6 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
         read,
         write,
         write_queue: o.write_queue,
-        local: o
-            .local_reads
-            .then(|| crate::store::LocalReads::for_url(url).map(std::sync::Arc::new))
-            .flatten(),
     })
 }
 

@@ -176,16 +176,15 @@ impl Users<'_> {
             let text = q.to_lowercase();
             if self.store.backend() == DbBackend::Sqlite && search::usable(&text) {
                 // First the rows any of the three indexes finds (`store::search`).
-                let pattern = format!("%{text}%");
                 let by_email = Query::select()
                     .column(user_email::Column::UserId)
                     .from(user_email::Entity)
-                    .and_where(search::candidates(search::EMAIL, pattern.clone()))
+                    .and_where(search::candidates(search::EMAIL, &text))
                     .to_owned();
                 query = query.filter(
                     Condition::any()
-                        .add(search::candidates(search::USER_NAME, pattern.clone()))
-                        .add(search::candidates(search::USER_DISPLAY_NAME, pattern))
+                        .add(search::candidates(search::USER_NAME, &text))
+                        .add(search::candidates(search::USER_DISPLAY_NAME, &text))
                         .add(user::Column::Id.in_subquery(by_email)),
                 );
             }
@@ -335,7 +334,7 @@ impl Groups<'_> {
             query = query.filter(contains(Expr::col(group::Column::DisplayNameCi), q));
             let text = q.to_lowercase();
             if self.store.backend() == DbBackend::Sqlite && search::usable(&text) {
-                query = query.filter(search::candidates(search::GROUP_NAME, format!("%{text}%")));
+                query = query.filter(search::candidates(search::GROUP_NAME, &text));
             }
         }
         keyset(self.store.db(), query, group::Column::Id, after, limit, |g| g.id).await

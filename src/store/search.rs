@@ -56,10 +56,10 @@ pub(crate) const GROUP_NAME: Trigram = Trigram {
     column: "display_name_ci",
 };
 
-/// Whether the index can answer a search for `text`: three characters or more (a trigram),
-/// and none of `LIKE`'s own characters (FTS5's `LIKE` takes no `ESCAPE`).
+/// Whether the index can answer a search for `text`: three characters or more (a trigram).
+/// Any character may be in it (`%`, `_`, quotes): the index is asked for quoted trigrams.
 pub(crate) fn usable(text: &str) -> bool {
-    text.chars().count() >= 3 && !text.contains(['%', '_', '\\'])
+    text.chars().count() >= 3
 }
 
 /// Each index: (index, table, indexed columns) — as migration 23 made them.
@@ -77,17 +77,72 @@ const INDEXES: [(&str, &str, &str); 3] = [
 /// wait at most (the writer queue is fair, so they interleave with a long catch-up).
 const BATCH: u32 = 500;
 
-/// SQL: the rows of `t.table` whose column the index finds for `pattern` (a `LIKE` pattern
-/// on lower-case text, e.g. `%lic%`), and the rows not indexed yet. SQLite placeholders.
-pub(crate) fn candidates(t: Trigram, pattern: String) -> SimpleExpr {
+/// Trigrams of a search asked of the index: the rarest two narrow as well as all of them
+/// (usually to a handful of rows) and cost two short lists instead of every list — the
+/// trigrams a pattern shares with most rows (`use`, `ser`, `@ex`…) list most rows.
+const RAREST: usize = 2;
+
+/// Trigrams of the search text considered when choosing the rarest (a longer text narrows
+/// enough with these).
+const CONSIDERED: usize = 32;
+
+/// The distinct trigrams of `text`, in order, at most [`CONSIDERED`].
+fn trigrams(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    for w in chars.windows(3) {
+        let t: String = w.iter().collect();
+        if !out.contains(&t) {
+            out.push(t);
+        }
+        if out.len() == CONSIDERED {
+            break;
+        }
+    }
+    out
+}
+
+/// SQL: the rows of `t.table` whose indexed column contains all of the [`RAREST`] trigrams
+/// of `text` (lower case, [`usable`]) that `<index>_terms` counts in the fewest rows, and the
+/// rows not indexed yet. A superset of the rows containing `text` — the caller's `LIKE` on
+/// the row decides. SQLite placeholders.
+pub(crate) fn candidates(t: Trigram, text: &str) -> SimpleExpr {
+    let grams = trigrams(text);
+    let values = vec!["(?)"; grams.len()].join(", ");
+    // FTS5 query syntax: `column : "trigram"`, a `"` inside doubled.
     Expr::cust_with_values(
         format!(
-            r#""{table}".rowid IN (SELECT rowid FROM {index} WHERE {column} LIKE ? UNION ALL SELECT id FROM {index}_pending)"#,
+            r#""{table}".rowid IN (
+                SELECT rowid FROM {index} WHERE {index} MATCH (
+                    SELECT group_concat('{column} : "' || replace(g, '"', '""') || '"', ' AND ') FROM (
+                        SELECT v.column1 AS g FROM (VALUES {values}) v LEFT JOIN {index}_terms c ON c.term = v.column1
+                        ORDER BY coalesce(c.n, 0) LIMIT {RAREST}))
+                UNION ALL SELECT id FROM {index}_pending)"#,
             table = t.table,
             index = t.index,
             column = t.column
         ),
-        [pattern],
+        grams,
+    )
+}
+
+/// SQL: adds the trigrams of the rows of `table` where `rows` holds (`t` is the row) to
+/// `<index>_terms`. Counts only grow: a changed or deleted row leaves its old trigrams
+/// counted, which can only make a trigram look commoner than it is (a choice of trigrams a
+/// little less sharp, never a wrong answer); a rebuild recounts ([`Store::check_search_indexes`]).
+/// Case folded as FTS5 folds it for ASCII; other letters are counted as written (their
+/// trigrams then look rarer than they are, same consequence).
+fn count_terms(index: &str, table: &str, columns: &str, rows: &str) -> String {
+    let values: Vec<String> = columns
+        .split(", ")
+        .map(|c| format!(r#"SELECT lower(t.{c}) AS v FROM "{table}" t WHERE {rows} AND length(t.{c}) >= 3"#))
+        .collect();
+    format!(
+        r#"WITH RECURSIVE src(v) AS ({values}),
+             tri(v, i) AS (SELECT v, 1 FROM src UNION ALL SELECT v, i + 1 FROM tri WHERE i + 3 <= length(v))
+           INSERT INTO {index}_terms (term, n) SELECT substr(v, i, 3), count(*) FROM tri WHERE true GROUP BY 1
+           ON CONFLICT (term) DO UPDATE SET n = n + excluded.n"#,
+        values = values.join(" UNION ALL ")
     )
 }
 
@@ -144,6 +199,8 @@ impl Store {
                     ))
                     .await?
                     .rows_affected();
+                tx.execute_unprepared(&count_terms(index, table, columns, &format!("t.rowid IN ({batch})")))
+                    .await?;
                 // The same rows: no other writer runs inside this transaction.
                 tx.execute_unprepared(&format!("DELETE FROM {index}_pending WHERE id IN ({batch})"))
                     .await?;
@@ -164,9 +221,10 @@ impl Store {
         if self.backend() != DbBackend::Sqlite {
             return Ok(());
         }
-        for (index, table, _) in INDEXES {
+        for (index, table, columns) in INDEXES {
             let sql = format!(
-                r#"SELECT (SELECT count(*) FROM "{table}") AS rows_n, (SELECT coalesce(sum(rowid), 0) FROM "{table}") AS rows_sum,
+                r#"SELECT NOT EXISTS (SELECT 1 FROM {index}_terms) AND EXISTS (SELECT 1 FROM {index}_docsize) AS uncounted,
+                          (SELECT count(*) FROM "{table}") AS rows_n, (SELECT coalesce(sum(rowid), 0) FROM "{table}") AS rows_sum,
                           (SELECT count(*) FROM {index}_docsize) + (SELECT count(*) FROM {index}_pending) AS index_n,
                           (SELECT coalesce(sum(id), 0) FROM {index}_docsize) + (SELECT coalesce(sum(id), 0) FROM {index}_pending) AS index_sum"#
             );
@@ -184,12 +242,60 @@ impl Store {
                 );
                 let tx = self.write_tx().await?;
                 tx.execute_unprepared(&format!(
-                    "DELETE FROM {index}_pending; INSERT INTO {index} ({index}) VALUES ('rebuild')"
+                    "DELETE FROM {index}_pending; INSERT INTO {index} ({index}) VALUES ('rebuild'); DELETE FROM {index}_terms"
+                ))
+                .await?;
+                tx.execute_unprepared(&count_terms(index, table, columns, "true"))
+                    .await?;
+                tx.commit().await?;
+            } else if row.try_get::<bool>("", "uncounted")? {
+                // Indexed before the trigram counts existed (migration 24).
+                let tx = self.write_tx().await?;
+                tx.execute_unprepared(&count_terms(
+                    index,
+                    table,
+                    columns,
+                    &format!("t.rowid NOT IN (SELECT id FROM {index}_pending)"),
                 ))
                 .await?;
                 tx.commit().await?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigrams_are_distinct_in_order_and_bounded() {
+        assert_eq!(trigrams("alice"), ["ali", "lic", "ice"]);
+        assert_eq!(trigrams("aaaa"), ["aaa"]);
+        assert_eq!(trigrams("ab"), Vec::<String>::new());
+        // Characters, not bytes.
+        assert_eq!(trigrams("zoë@x"), ["zoë", "oë@", "ë@x"]);
+        assert_eq!(trigrams(&"abcdefghij".repeat(10)).len(), 10);
+        let long: String = ('a'..='z').chain('A'..='Z').collect();
+        assert_eq!(trigrams(&long).len(), CONSIDERED);
+        assert!(usable("a%b") && usable("x_y") && !usable("ab") && !usable("zë"));
+    }
+
+    #[test]
+    fn the_index_is_asked_for_quoted_trigrams_bound_as_values() {
+        let e = candidates(USER_NAME, "o\"r'%");
+        let st = sea_orm::sea_query::Query::select()
+            .expr(e)
+            .to_owned()
+            .build(sea_orm::sea_query::SqliteQueryBuilder);
+        assert!(st.0.contains("users_trgm MATCH"), "{}", st.0);
+        assert!(st.0.contains("LIMIT 2"), "{}", st.0);
+        assert!(!st.0.contains("o\"r"), "text is bound, never spliced: {}", st.0);
+        let values = format!("{:?}", st.1);
+        assert!(
+            values.contains("o\\\"r") && values.contains("\\\"r'") && values.contains("r'%"),
+            "{values}"
+        );
     }
 }

@@ -13,9 +13,7 @@ use uuid::Uuid;
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    held_cache,
-    local::{self, Local},
-    members,
+    held_cache, members,
 };
 use crate::access::{Held, held::held_at, schedule::ScheduledGrant};
 
@@ -247,10 +245,8 @@ impl Users<'_> {
         let db = self.store.db();
         let now = self.store.now_us();
         if self.store.backend() == sea_orm::DbBackend::Sqlite {
-            let budget = local::budget_for_rows(p.limit);
             return super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| {
-                let stmt = members::with_groups_statement(q, &[], now, DbBackend::Sqlite);
-                self.with_groups_read(stmt, budget).await
+                members::with_groups(db, q, now).await
             })
             .await;
         }
@@ -288,31 +284,10 @@ impl Users<'_> {
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
         let now = self.store.now_us();
         let stmt = by_id_with_groups(self.store.backend(), id, now);
-        self.with_groups_read(stmt, local::POINT)
+        members::run_with_groups(self.store.db(), stmt)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("user"))
-    }
-
-    /// Runs a [`members::with_groups_statement`]: on a SQLite file on this thread when it
-    /// ends within `budget` ([`local`]), otherwise through the pool.
-    async fn with_groups_read(
-        &self,
-        stmt: sea_orm::Statement,
-        budget: std::time::Duration,
-    ) -> Result<Vec<(user::Model, Vec<members::GroupOf>)>, DbErr> {
-        if let Some(local) = self.store.local() {
-            let found = local.try_read(budget, |c| {
-                local::query(c, &stmt, |row| {
-                    let groups = members::parse_groups(row.get("groups_json")?).map_err(|_| Local::Slow)?;
-                    Ok((user_from_local(row)?, groups))
-                })
-            });
-            if let Some(found) = found {
-                return Ok(found);
-            }
-        }
-        members::run_with_groups(self.store.db(), stmt).await
     }
 
     /// Ends every sign-in of the user now — login and console sessions, unredeemed codes,
@@ -590,27 +565,6 @@ pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: &[Uuid]) -> Res
             .await?;
     }
     Ok(())
-}
-
-/// A `users` row read by [`local`] (the columns of `user::Entity::find()`, by name).
-fn user_from_local(row: &rusqlite::Row) -> Result<user::Model, Local> {
-    let required = |col| local::time(row, col)?.ok_or(Local::Slow);
-    Ok(user::Model {
-        id: local::uuid(row, "id")?,
-        user_name: row.get("user_name")?,
-        user_name_ci: row.get("user_name_ci")?,
-        external_id: row.get("external_id")?,
-        display_name: row.get("display_name")?,
-        given_name: row.get("given_name")?,
-        family_name: row.get("family_name")?,
-        active: row.get("active")?,
-        doc: local::json(row, "doc")?,
-        password_hash: row.get("password_hash")?,
-        version: row.get("version")?,
-        created: required("created")?,
-        last_modified: required("last_modified")?,
-        last_login: local::time(row, "last_login")?,
-    })
 }
 
 /// The statement of [`Users::get_with_groups`]: the same text at every call, so it is built

@@ -3,7 +3,6 @@
 mod concurrency;
 mod crash;
 mod hostile;
-mod local_reads;
 mod metrics;
 pub mod process;
 mod replicas;

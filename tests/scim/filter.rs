@@ -331,3 +331,84 @@ async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it(
     let restarted = crate::common::spawn_app_with(|c| c.database_url = url).await;
     assert_eq!(matching(&restarted, "Users", "userName co \"lic\"").await, vec![alice]);
 }
+
+/// SQLite: the indexer counts each trigram's rows, a search asks the index for only the two
+/// rarest trigrams of its text, and the counts only choose — counts that are wrong or missing
+/// change no answer. A database indexed before the counts existed gets them at start.
+#[tokio::test]
+async fn trigram_counts_choose_what_the_index_is_asked_and_never_change_an_answer() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let (url, _path) = crate::common::temp_sqlite_url();
+    let app = crate::common::spawn_app_with(|c| {
+        c.database_url = url.clone();
+        c.search_index_interval_ms = 0;
+    })
+    .await;
+    let mut ids = std::collections::BTreeMap::new();
+    for name in [
+        "alice.liddell",
+        "alicia.keys",
+        "malice",
+        "john_doe",
+        "jonxdoe",
+        "o\"hara%",
+    ] {
+        ids.insert(name, app.create_user(name).await);
+    }
+    let count = |app: &TestApp, term: &'static str| {
+        let db = app.store.db().clone();
+        async move {
+            db.query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "SELECT coalesce((SELECT n FROM users_trgm_terms WHERE term = $1), 0) AS n",
+                [term.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+        }
+    };
+    const CASES: [(&str, &[&str]); 7] = [
+        ("userName co \"lic\"", &["alice.liddell", "alicia.keys", "malice"]),
+        ("userName sw \"alic\"", &["alice.liddell", "alicia.keys"]),
+        ("userName ew \"lice\"", &["malice"]),
+        ("userName co \"ice.l\"", &["alice.liddell"]),
+        ("userName co \"n_d\"", &["john_doe"]),
+        ("userName co \"o\\\"h\"", &["o\"hara%"]),
+        ("userName ew \"ra%\"", &["o\"hara%"]),
+    ];
+    async fn check(app: &TestApp, ids: &std::collections::BTreeMap<&str, String>, stage: &str) {
+        for (filter, want) in CASES {
+            let mut want: Vec<String> = want.iter().map(|n| ids[n].clone()).collect();
+            want.sort();
+            assert_eq!(matching(app, "Users", filter).await, want, "{stage}: {filter}");
+        }
+    }
+    check(&app, &ids, "pending").await;
+    assert_eq!(count(&app, "lic").await, 0, "nothing counted before indexing");
+    app.store.index_pending().await.unwrap();
+    assert_eq!(count(&app, "lic").await, 3);
+    assert_eq!(count(&app, "doe").await, 2);
+    check(&app, &ids, "indexed").await;
+
+    // Counts turned upside down, then gone: the same answers.
+    app.store
+        .writer()
+        .execute_unprepared("UPDATE users_trgm_terms SET n = 1000000 - n * 1000")
+        .await
+        .unwrap();
+    check(&app, &ids, "counts inverted").await;
+    app.store
+        .writer()
+        .execute_unprepared("DELETE FROM users_trgm_terms")
+        .await
+        .unwrap();
+    check(&app, &ids, "no counts").await;
+
+    // The next start counts the indexed rows again.
+    let restarted = crate::common::spawn_app_with(|c| c.database_url = url).await;
+    assert_eq!(count(&restarted, "lic").await, 3);
+    check(&restarted, &ids, "restarted").await;
+}
