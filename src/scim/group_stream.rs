@@ -55,15 +55,20 @@ async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ScimError> {
 }
 
 /// `200` with the group (as `proj` selects, members streamed), or the error for its absence;
-/// a 304 when `not_modified` says so of the version read in the snapshot. The turn (one of
+/// a 304 when `not_modified` says so of the version. The turn (one of
 /// `CONCURRENT_MEMBER_LISTS`) and the snapshot are held until the last chunk is sent: they
-/// bound how many member lists are read at once, a slow client included.
+/// bound how many member lists are read at once, a slow client included. A 404 or a 304
+/// waits for no turn: one primary-key read decides them first.
 pub async fn respond(
     state: &AppState,
     id: Uuid,
     proj: &Projection,
     not_modified: impl Fn(i64) -> bool,
 ) -> Result<HttpResponse, ScimError> {
+    let current = state.store.groups().get(id).await?;
+    if not_modified(current.version) {
+        return Ok(super::not_modified(current.version));
+    }
     let permit = state
         .member_lists
         .clone()

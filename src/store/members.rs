@@ -360,18 +360,7 @@ pub async fn remove_member_everywhere(db: &impl ConnectionTrait, member_id: Uuid
 
 /// All members of a group in effect at `now`, with their display names, in one set-based query.
 pub async fn list(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Vec<MemberRow>, StoreError> {
-    let sql = format!(
-        r#"SELECT gm.member_id AS member_id, gm.member_type AS member_type,
-                  COALESCE(u.display_name, u.user_name, g.display_name) AS display
-           FROM group_members gm
-           LEFT JOIN users u ON u.id = gm.member_id
-           LEFT JOIN "groups" g ON g.id = gm.member_id
-           WHERE gm.group_id = $1 AND {}
-           ORDER BY gm.member_id"#,
-        in_effect_sql("gm", "$2")
-    );
-    let stmt = Statement::from_sql_and_values(backend(db), sql, [group_id.into(), now.into()]);
-    Ok(MemberRow::find_by_statement(stmt).all(db).await?)
+    list_chunk(db, group_id, now, None, i64::MAX as u64).await
 }
 
 /// At most `limit` members of `group_id` in effect at `now`, after `after` in member-id order
