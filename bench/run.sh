@@ -7,6 +7,7 @@
 #   DURATION=10s CONNS=32 THREADS=1     # wrk settings (defaults shown)
 #   ONLY='token|jwks' bench/run.sh      # only the scenarios whose name matches (grep -E)
 #   BIN=/tmp/scimitar-old bench/run.sh  # another build (before/after comparisons; no rebuild)
+#   CEILINGS=1 ONLY=... bench/run.sh   # the ceilings and the ratio table also when ONLY is set
 #   PERF=1 ONLY='GET /Users' bench/run.sh   # also record a CPU profile of the server per scenario
 #                                       # (perf record -g; target/perf/<scenario>.data)
 #
@@ -100,11 +101,13 @@ scenario() {
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+  rates["$name"]=$rps
   # wrk leaves its last requests unanswered; let the server finish them (a GET of a large
   # group takes a second) before the next scenario starts measuring.
   sleep 3
 }
 
+declare -A rates  # scenario name -> req/s, for the ratios to the ceilings at the end
 echo "| scenario ($DB, $N users) | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 scenario "GET /Users/{id}" get_user.lua
@@ -158,14 +161,41 @@ if [[ -z ${ONLY:-} || ${CEILINGS:-} == 1 ]]; then
   echo
   echo "| ceiling (same machine, same run) | per second |"
   echo "|---|---|"
-  openssl speed -seconds 2 -mr rsa2048 ecdsap256 ed25519 2>/dev/null | awk -F: '
-    /^\+F2:/ { printf "| RSA-2048 signatures (RS256), openssl speed, 1 core | %.0f |\n", $4 }
-    /^\+F4:/ { printf "| ECDSA P-256 signatures (ES256), openssl speed, 1 core | %.0f |\n", $4 }
-    /^\+F6:/ { printf "| Ed25519 signatures (EdDSA), openssl speed, 1 core | %.0f |\n", $5 }'
+  declare -A ceilings
+  ceilings[jwks]=${rates["GET /oauth2/jwks"]:-}
+  while IFS=$'\t' read -r what rate; do
+    ceilings[$what]=$rate
+    printf '| %s signatures, openssl speed, 1 core | %s |\n' "$what" "$rate"
+  done < <(openssl speed -seconds 2 -mr rsa2048 ecdsap256 ed25519 2>/dev/null | awk -F: '
+    /^\+F2:/ { printf "RS256\t%.0f\n", $4 }
+    /^\+F4:/ { printf "ES256\t%.0f\n", $4 }
+    /^\+F6:/ { printf "EdDSA\t%.0f\n", $5 }')
   if [[ $DB == sqlite ]]; then
     sync=${SCIMITAR_SQLITE_SYNCHRONOUS:-full}
-    python3 "$root/bench/ceiling_sqlite.py" "$work" "$sync" 3 | while IFS=$'\t' read -r per commits rows; do
+    while IFS=$'\t' read -r per commits rows; do
+      ceilings[sqlite$per]=$rows
       printf '| raw SQLite insert loop, %s row(s) per transaction, synchronous=%s: rows | %s |\n' "$per" "$sync" "$rows"
-    done
+    done < <(python3 "$root/bench/ceiling_sqlite.py" "$work" "$sync" 3)
   fi
+
+  # Every row beside its ceiling: HTTP reads against JWKS (an answer that touches no
+  # database), token issuance against the signing rate of its algorithm on one core (a
+  # token costs one signature), writes against the raw insert loop at the group commit's
+  # batching (64 rows per transaction; SQLite only).
+  alg=${SCIMITAR_SIGNING_ALG:-RS256}
+  echo
+  echo "| scenario | req/s | ceiling | ceiling /s | share |"
+  echo "|---|---|---|---|---|"
+  for name in "${!rates[@]}"; do
+    case "$name" in
+      "GET /oauth2/jwks") continue ;;
+      token:*) key=$alg; label="$alg signatures, 1 core" ;;
+      "POST /Users"|PATCH*) key=sqlite64; label="raw SQLite inserts, 64 per transaction" ;;
+      *) key=jwks; label="GET /oauth2/jwks" ;;
+    esac
+    ceiling=${ceilings[$key]:-}
+    [[ -z $ceiling ]] && continue
+    printf '| %s | %s | %s | %s | %s%% |\n' "$name" "${rates[$name]}" "$label" "$ceiling" \
+      "$(echo "scale=1; 100 * ${rates[$name]} / $ceiling" | bc)"
+  done | sort
 fi
