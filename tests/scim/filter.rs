@@ -304,17 +304,24 @@ async fn substring_filters_follow_every_create_rename_and_delete() {
     assert!(matching(&app, "Groups", "displayName co \"ops\"").await.is_empty());
 }
 
-/// SQLite: an index that no longer matches its table (as after a `VACUUM` renumbered rowids)
-/// can only hide rows, never show wrong ones — and the next start rebuilds it.
-#[tokio::test]
-async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it() {
-    use sea_orm::ConnectionTrait;
+/// An app on a SQLite file of its own whose search indexer runs only when the test calls
+/// `index_pending` (no background indexer racing it), and the file's URL for a restart.
+async fn sqlite_app_indexing_on_demand() -> (TestApp, String) {
     let (url, _path) = crate::common::temp_sqlite_url();
     let app = crate::common::spawn_app_with(|c| {
         c.database_url = url.clone();
         c.search_index_interval_ms = 0;
     })
     .await;
+    (app, url)
+}
+
+/// SQLite: an index that no longer matches its table (as after a `VACUUM` renumbered rowids)
+/// can only hide rows, never show wrong ones — and the next start rebuilds it.
+#[tokio::test]
+async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it() {
+    use sea_orm::ConnectionTrait;
+    let (app, url) = sqlite_app_indexing_on_demand().await;
     let alice = app.create_user("alice.liddell").await;
     app.store.index_pending().await.unwrap();
     app.store
@@ -338,12 +345,7 @@ async fn a_search_index_out_of_step_hides_rows_until_the_next_start_rebuilds_it(
 #[tokio::test]
 async fn trigram_counts_choose_what_the_index_is_asked_and_never_change_an_answer() {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let (url, _path) = crate::common::temp_sqlite_url();
-    let app = crate::common::spawn_app_with(|c| {
-        c.database_url = url.clone();
-        c.search_index_interval_ms = 0;
-    })
-    .await;
+    let (app, url) = sqlite_app_indexing_on_demand().await;
     let mut ids = std::collections::BTreeMap::new();
     for name in [
         "alice.liddell",
