@@ -26,6 +26,7 @@ mod m20261201_000021_console_sessions;
 mod m20261201_000022_api_token_bounds;
 mod m20261201_000023_sqlite_trigram_search;
 mod m20261201_000024_trigram_counts;
+mod m20261201_000025_row_counts;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000022_api_token_bounds::Migration),
             Box::new(m20261201_000023_sqlite_trigram_search::Migration),
             Box::new(m20261201_000024_trigram_counts::Migration),
+            Box::new(m20261201_000025_row_counts::Migration),
         ]
     }
 }

@@ -203,3 +203,49 @@ async fn ten_puts_with_the_same_if_match_give_one_200_and_nine_412() {
     assert_eq!(stored["displayName"], winner["displayName"]);
     assert_eq!(stored["meta"]["version"], "W/\"2\"");
 }
+
+/// `totalResults` of an unfiltered list of `resource` (one row asked for, so it is never the
+/// last page and the total is counted, not inferred from the page).
+async fn unfiltered_total(app: &TestApp, resource: &str) -> u64 {
+    let page = json_of(app.get(&format!("/{resource}?count=1")).await).await;
+    page["totalResults"].as_u64().expect("totalResults")
+}
+
+#[tokio::test]
+async fn unfiltered_totals_follow_concurrent_creates_deletes_and_rejected_creates() {
+    // Arrange: what is there before (nothing, or what the app sets up itself).
+    let app = spawn_app().await;
+    let users_before = unfiltered_total(&app, "Users").await;
+    let groups_before = unfiltered_total(&app, "Groups").await;
+
+    // Act: 40 users created at once, each name sent twice (one of each pair is rejected and
+    // rolled back), 10 groups; then 15 users and 4 groups deleted at once.
+    let names: Vec<String> = (0..40).map(|i| format!("counted{i:02}")).collect();
+    let sends = names
+        .iter()
+        .chain(names.iter())
+        .map(|n| app.post("/Users", user_json(n)));
+    let mut created = vec![];
+    for res in join_all(sends).await {
+        if res.status() == StatusCode::CREATED {
+            created.push(json_of(res).await["id"].as_str().expect("id").to_owned());
+        }
+    }
+    assert_eq!(created.len(), 40);
+    let group_names: Vec<String> = (0..10).map(|i| format!("counted group {i}")).collect();
+    let groups = join_all(group_names.iter().map(|n| app.create_group(n, &[]))).await;
+    let deletes = created[..15]
+        .iter()
+        .map(|id| format!("/Users/{id}"))
+        .chain(groups[..4].iter().map(|id| format!("/Groups/{id}")))
+        .collect::<Vec<_>>();
+    let results = join_all(deletes.iter().map(|p| app.delete(p))).await;
+    assert!(results.iter().all(|r| r.status() == StatusCode::NO_CONTENT));
+
+    // Assert: the totals the lists give, counted or kept, are what was done.
+    assert_eq!(unfiltered_total(&app, "Users").await, users_before + 25);
+    assert_eq!(unfiltered_total(&app, "Groups").await, groups_before + 6);
+    let past_the_end = json_of(app.get("/Users?startIndex=1000&count=10").await).await;
+    assert_eq!(past_the_end["totalResults"].as_u64(), Some(users_before + 25));
+    assert_eq!(past_the_end["Resources"].as_array().map_or(0, Vec::len), 0);
+}
