@@ -32,6 +32,7 @@ pub(super) async fn adding_members(
         return Ok(());
     };
     let sql = conferred_sql(
+        db.get_database_backend(),
         "SELECT gr.role_id FROM group_roles gr WHERE gr.group_id = $1 OR gr.group_id IN (SELECT id FROM anc)",
     );
     check(
@@ -56,6 +57,7 @@ pub(super) async fn setting_password(
         return Ok(());
     };
     let sql = conferred_sql(
+        db.get_database_backend(),
         "SELECT ur.role_id FROM user_roles ur WHERE ur.user_id = $1
          UNION
          SELECT gr.role_id FROM group_roles gr WHERE gr.group_id IN (SELECT id FROM anc)",
@@ -73,13 +75,13 @@ pub(super) async fn setting_password(
 /// Scimitar's own permissions carried by the roles `roles` selects; in it, `$1` is the group or
 /// user and `anc` the groups containing it — through memberships in effect at `$2` or due to
 /// start later (a pending membership in an admin group is authority to come).
-fn conferred_sql(roles: &str) -> String {
+fn conferred_sql(backend: sea_orm::DbBackend, roles: &str) -> String {
     format!(
         r#"WITH RECURSIVE {anc}
            SELECT DISTINCT rp.permission AS permission
            FROM role_permissions rp
            WHERE {own} AND rp.role_id IN ({roles})"#,
-        anc = members::ancestors_to_come("$1", "$2"),
+        anc = members::ancestors_to_come(backend, "$1", "$2"),
         own = is_scimitars_sql("rp.permission"),
     )
 }
