@@ -75,6 +75,7 @@ impl Application {
             dpop_nonces,
             metrics: Arc::default(),
             member_lists: Arc::new(tokio::sync::Semaphore::new(crate::state::CONCURRENT_MEMBER_LISTS)),
+            member_cache: Arc::default(),
         };
         // Ended rate-limit windows are deleted once a minute (every replica may do it: the
         // statement is idempotent).

@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Turns to load and render full member lists (see [`AppState::member_list_turn`]).
     pub member_lists: Arc<tokio::sync::Semaphore>,
+    /// Rendered member lists of unchanged groups (see [`crate::scim::member_cache`]).
+    pub member_cache: Arc<crate::scim::member_cache::MemberCache>,
 }
 
 /// How many full member lists are loaded and rendered at once. A 10,000-member group is

@@ -27,6 +27,7 @@ mod m20261201_000022_api_token_bounds;
 mod m20261201_000023_sqlite_trigram_search;
 mod m20261201_000024_trigram_counts;
 mod m20261201_000025_row_counts;
+mod m20261201_000026_names_epoch;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000023_sqlite_trigram_search::Migration),
             Box::new(m20261201_000024_trigram_counts::Migration),
             Box::new(m20261201_000025_row_counts::Migration),
+            Box::new(m20261201_000026_names_epoch::Migration),
         ]
     }
 }

@@ -8,12 +8,19 @@
 //!
 //! Once the headers are sent a failure can no longer become a SCIM error: the body is cut
 //! short (the client sees an incomplete response, never a complete-looking wrong one).
-use actix_web::{HttpResponse, http::header, web::Bytes};
+use actix_web::{HttpResponse, body::SizedStream, http::header, web::Bytes};
 use sea_orm::{AccessMode, DatabaseTransaction, DbBackend, IsolationLevel, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{SCIM_JSON, error::ScimError, projection::Projection, render, resource::Resource};
+use super::{
+    SCIM_JSON,
+    error::ScimError,
+    member_cache::{self, ReadAt},
+    projection::Projection,
+    render,
+    resource::Resource,
+};
 use crate::{AppState, store::members};
 
 /// Members per database round trip and per body chunk (about 170 KB of JSON).
@@ -55,10 +62,11 @@ async fn snapshot(state: &AppState) -> Result<DatabaseTransaction, ScimError> {
 }
 
 /// `200` with the group (as `proj` selects, members streamed), or the error for its absence;
-/// a 304 when `not_modified` says so of the version. The turn (one of
+/// a 304 when `not_modified` says so of the version. A list the cache holds for this version
+/// and these names is sent from memory ([`super::member_cache`]). Otherwise the turn (one of
 /// `CONCURRENT_MEMBER_LISTS`) and the snapshot are held until the last chunk is sent: they
-/// bound how many member lists are read at once, a slow client included. A 404 or a 304
-/// waits for no turn: one primary-key read decides them first.
+/// bound how many member lists are read at once, a slow client included. A 404, a 304 or a
+/// cached list waits for no turn: one primary-key read and the names epoch decide them first.
 pub async fn respond(
     state: &AppState,
     id: Uuid,
@@ -68,6 +76,20 @@ pub async fn respond(
     let current = state.store.groups().get(id).await?;
     if not_modified(current.version) {
         return Ok(super::not_modified(current.version));
+    }
+    let now = state.store.now_us();
+    let at = ReadAt {
+        version: current.version,
+        names: members::names_epoch(state.store.db()).await?,
+    };
+    if let Some(list) = state.member_cache.get(id, at, now) {
+        let head = head(state, proj, &current)?;
+        let len = (head.len() + list.len() + TAIL.len()) as u64;
+        let parts = [Bytes::from(head), list, Bytes::from_static(TAIL)].map(Ok::<_, std::io::Error>);
+        return Ok(HttpResponse::Ok()
+            .content_type(SCIM_JSON)
+            .insert_header((header::ETAG, render::etag(current.version)))
+            .body(SizedStream::new(len, futures_util::stream::iter(parts))));
     }
     let permit = state
         .member_lists
@@ -80,13 +102,13 @@ pub async fn respond(
     if not_modified(group.version) {
         return Ok(super::not_modified(group.version));
     }
-    // The group without its members, as a JSON object missing its closing brace: the members
-    // follow as its last attribute.
-    let mut head =
-        serde_json::to_vec(&proj.apply(render::group(state, &group, None))).map_err(|e| ScimError::internal(&e))?;
-    head.pop();
-    head.extend_from_slice(br#","members":["#);
-    let now = state.store.now_us();
+    // What this snapshot's list is good for, kept with it once it is whole.
+    let at = ReadAt {
+        version: group.version,
+        names: members::names_epoch(&tx).await?,
+    };
+    let until = members::next_boundary(&tx, id, now).await?;
+    let head = head(state, proj, &group)?;
     let (send, receive) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(AHEAD);
     let urls = state.clone();
     tokio::spawn(async move {
@@ -94,6 +116,9 @@ pub async fn respond(
         if send.send(Ok(Bytes::from(head))).await.is_err() {
             return;
         }
+        // The chunks sent, for the cache, while they stay under its entry limit.
+        let mut kept = Some(Vec::new());
+        let mut kept_len = 0;
         let mut after = None;
         let mut first = true;
         loop {
@@ -120,7 +145,13 @@ pub async fn respond(
                 };
                 serde_json::to_writer(&mut buf, &member).expect("writing JSON to memory");
             }
-            if send.send(Ok(Bytes::from(buf))).await.is_err() {
+            let chunk = Bytes::from(buf);
+            kept_len += chunk.len();
+            match &mut kept {
+                Some(parts) if kept_len <= member_cache::ENTRY_MAX => parts.push(chunk.clone()),
+                _ => kept = None,
+            }
+            if send.send(Ok(chunk)).await.is_err() {
                 return; // the client went away
             }
             match rows.last() {
@@ -128,11 +159,27 @@ pub async fn respond(
                 _ => break,
             }
         }
-        let _ = send.send(Ok(Bytes::from_static(b"]}"))).await;
+        if let Some(parts) = kept {
+            urls.member_cache.put(id, at, until, parts.concat().into());
+        }
+        let _ = send.send(Ok(Bytes::from_static(TAIL))).await;
     });
     let body = futures_util::stream::unfold(receive, |mut r| async move { r.recv().await.map(|item| (item, r)) });
     Ok(HttpResponse::Ok()
         .content_type(SCIM_JSON)
         .insert_header((header::ETAG, render::etag(group.version)))
         .streaming(body))
+}
+
+/// What follows the last member.
+const TAIL: &[u8] = b"]}";
+
+/// The group without its members, as a JSON object missing its closing brace and opening the
+/// `members` array: the members follow as its last attribute.
+fn head(state: &AppState, proj: &Projection, group: &entity::group::Model) -> Result<Vec<u8>, ScimError> {
+    let mut head =
+        serde_json::to_vec(&proj.apply(render::group(state, group, None))).map_err(|e| ScimError::internal(&e))?;
+    head.pop();
+    head.extend_from_slice(br#","members":["#);
+    Ok(head)
 }

@@ -9,6 +9,7 @@ mod fuzz;
 pub mod group_stream;
 pub mod groups;
 pub mod ingest;
+pub mod member_cache;
 pub mod patch;
 pub mod projection;
 pub mod query;

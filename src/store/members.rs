@@ -643,3 +643,28 @@ fn with_now(sql: &str, now: i64, backend: DbBackend) -> Expr {
 fn backend(db: &impl ConnectionTrait) -> DbBackend {
     db.get_database_backend()
 }
+
+/// The names epoch (migration 26): moves with every committed change to a name a member list
+/// shows (a user's `userName` or `displayName`, a group's `displayName`).
+pub async fn names_epoch(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
+    let stmt = Statement::from_string(backend(db), "SELECT CAST(SUM(n) AS BIGINT) AS n FROM names_epoch");
+    let row = db
+        .query_one_raw(stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom("names_epoch: no row".into()))?;
+    Ok(row.try_get::<Option<i64>>("", "n")?.unwrap_or(0))
+}
+
+/// The first instant after `now` (microseconds) at which one of `group_id`'s memberships
+/// starts or ends on its own, if any: until then its member list changes only by a write.
+pub async fn next_boundary(db: &impl ConnectionTrait, group_id: Uuid, now: i64) -> Result<Option<i64>, StoreError> {
+    let sql = "SELECT MIN(CASE WHEN valid_from_us > $2 THEN valid_from_us ELSE expires_at_us END) AS t
+               FROM group_members
+               WHERE group_id = $1 AND (valid_from_us > $2 OR expires_at_us > $2)";
+    let stmt = Statement::from_sql_and_values(backend(db), sql, [group_id.into(), now.into()]);
+    let row = db
+        .query_one_raw(stmt)
+        .await?
+        .ok_or_else(|| DbErr::Custom("next membership boundary: no row".into()))?;
+    Ok(row.try_get::<Option<i64>>("", "t")?)
+}

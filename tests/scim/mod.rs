@@ -7,6 +7,7 @@ mod filter;
 mod groups;
 mod large_groups;
 mod me;
+mod member_cache;
 mod membership;
 mod patch;
 mod search;
