@@ -168,6 +168,17 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// Another server on this one's database (a replica), with `tweak` applied to its
+    /// configuration.
+    pub async fn beside(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let url = self.database_url.clone();
+        spawn_app_with(|c| {
+            c.database_url = url;
+            tweak(c);
+        })
+        .await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -322,12 +322,7 @@ async fn bad_windows_are_a_400_problem_and_change_nothing() {
 #[tokio::test]
 async fn two_servers_sweeping_together_audit_each_expiry_once() {
     let (a, clock_a) = app_with_clock().await;
-    let url = a.database_url.clone();
-    let b = spawn_app_with(|c| {
-        c.database_url = url;
-        c.clock = Clock::manual(Utc::now());
-    })
-    .await;
+    let b = a.beside(|c| c.clock = Clock::manual(Utc::now())).await;
     let clock_b = b.store.clock().clone();
     let group = a.create_group("batch", &[]).await;
     let end = clock_a.now() + Duration::minutes(1);

@@ -55,12 +55,7 @@ fn displays(list: &[(String, String)]) -> Vec<&str> {
 async fn a_kept_member_list_follows_every_change_made_through_either_server_and_the_clock() {
     // Arrange: two servers on one database, each with its own cache and a manual clock.
     let a = spawn_app_with(|c| c.clock = Clock::manual(Utc::now())).await;
-    let url = a.database_url.clone();
-    let b = spawn_app_with(|c| {
-        c.database_url = url;
-        c.clock = Clock::manual(Utc::now());
-    })
-    .await;
+    let b = a.beside(|c| c.clock = Clock::manual(Utc::now())).await;
     let clock = a.store.clock().clone();
     let ann = a.create_user("ann").await;
     let bob = a.create_user("bob").await;
