@@ -53,6 +53,11 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
     pub sqlite_synchronous: crate::db::Durability,
 
+    /// SQLite: the size, in bytes, the write-ahead log file is cut back to each time it
+    /// starts over (a burst of writes grows it; without a limit it keeps its largest size).
+    #[arg(long, env = "SCIMITAR_SQLITE_WAL_LIMIT_BYTES", default_value_t = 64 << 20)]
+    pub sqlite_wal_limit_bytes: u64,
+
     /// SQLite: how often rows written since are added to the substring-search index, in
     /// milliseconds (searches are exact meanwhile, only slower); 0: never in the background.
     #[arg(long, env = "SCIMITAR_SEARCH_INDEX_INTERVAL_MS", default_value_t = 200)]
@@ -219,6 +224,7 @@ impl Config {
             db_write_queue: 4096,
             db_write_wait_ms: 5000,
             sqlite_synchronous: crate::db::Durability::Full,
+            sqlite_wal_limit_bytes: 64 << 20,
             search_index_interval_ms: 200,
             signing_alg: "RS256".into(),
             groups_claim_limit: 200,

@@ -127,3 +127,48 @@ async fn a_write_that_waits_too_long_for_its_turn_is_a_503_in_each_protocol() {
     assert_eq!(app.admin("PUT", "/groups/Ops/users/alice", None).await.status(), 204);
     assert_eq!(app.user_group_names(&alice).await, vec!["Ops".to_owned()]);
 }
+
+#[tokio::test]
+async fn the_write_ahead_log_is_cut_back_to_its_limit_after_a_burst_of_writes() {
+    // Arrange: a SQLite file whose log may keep 64 KiB between bursts.
+    const LIMIT: u64 = 64 << 10;
+    let (url, path) = temp_sqlite_url();
+    let app = spawn_app_with(|c| {
+        c.database_url = url;
+        c.sqlite_wal_limit_bytes = LIMIT;
+    })
+    .await;
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+
+    // Act: a burst of creates, each its own commit.
+    let mut largest = 0;
+    for batch in 0..10 {
+        let creates = (0..20).map(|i| app.post("/Users", user_json(&format!("burst{batch:02}{i:02}"))));
+        assert!(
+            join_all(creates)
+                .await
+                .iter()
+                .all(|r| r.status() == StatusCode::CREATED)
+        );
+        largest = largest.max(size());
+    }
+
+    // Assert: the log grew well past the limit; then, once checkpointed and started over by
+    // a later write, the file is cut back to the limit (and that write's own pages follow).
+    // Without the limit it would keep its largest size.
+    assert!(largest > 8 * LIMIT, "the burst grew the log to {largest} bytes");
+    let mut cut = false;
+    for i in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert_eq!(
+            app.post("/Users", user_json(&format!("after{i:02}"))).await.status(),
+            StatusCode::CREATED
+        );
+        if size() <= 4 * LIMIT {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "the log is still {} bytes (largest {largest})", size());
+}
