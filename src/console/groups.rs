@@ -659,13 +659,13 @@ async fn set_end(
         Ok(w) => w,
         Err(why) => return refuse(&admin, &state, id, why).await,
     };
-    let mut ops = vec![];
-    for u in checked_users(&f)? {
-        match state.store.groups().membership(id, u).await? {
-            Some(w) if w != window => ops.push(MemberOp::Put(u, window)),
-            _ => {}
-        }
-    }
+    let users = checked_users(&f)?;
+    let current = state.store.groups().memberships(id, &users).await?;
+    let ops: Vec<MemberOp> = users
+        .into_iter()
+        .filter(|u| current.get(u).is_some_and(|w| *w != window))
+        .map(|u| MemberOp::Put(u, window))
+        .collect();
     let n = ops.len();
     if n > 0 {
         state

@@ -310,16 +310,34 @@ impl Groups<'_> {
     /// `member`'s direct membership of `group_id` with its window, if in effect now or due
     /// later (not expired).
     pub async fn membership(&self, group_id: Uuid, member: Uuid) -> Result<Option<members::Window>, StoreError> {
-        let found = group_member::Entity::find_by_id((group_id, member))
-            .filter(members::not_expired(self.store.now_us()))
-            .one(self.store.db())
-            .await?;
+        Ok(self.memberships(group_id, &[member]).await?.remove(&member))
+    }
+
+    /// [`Self::membership`] of each of `members` that has one, in one query (per 500).
+    pub async fn memberships(
+        &self,
+        group_id: Uuid,
+        members: &[Uuid],
+    ) -> Result<HashMap<Uuid, members::Window>, StoreError> {
         let now = self.store.now_us();
-        Ok(found.map(|r| members::Window {
-            // A start already passed is the same as none (as a PUT gives it).
-            valid_from_us: r.valid_from_us.filter(|t| *t > now),
-            expires_at_us: r.expires_at_us,
-        }))
+        let mut out = HashMap::new();
+        for chunk in members.chunks(500) {
+            let rows = group_member::Entity::find()
+                .filter(group_member::COLUMN.group_id.eq(group_id))
+                .filter(group_member::Column::MemberId.is_in(chunk.to_vec()))
+                .filter(members::not_expired(now))
+                .all(self.store.db())
+                .await?;
+            out.extend(rows.into_iter().map(|r| {
+                let w = members::Window {
+                    // A start already passed is the same as none (as a PUT gives it).
+                    valid_from_us: r.valid_from_us.filter(|t| *t > now),
+                    expires_at_us: r.expires_at_us,
+                };
+                (r.member_id, w)
+            }));
+        }
+        Ok(out)
     }
 
     /// Groups whose displayName contains `q` (case-insensitive).
