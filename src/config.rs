@@ -53,8 +53,9 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
     pub sqlite_synchronous: crate::db::Durability,
 
-    /// SQLite: the size, in bytes, the write-ahead log file is cut back to each time it
-    /// starts over (a burst of writes grows it; without a limit it keeps its largest size).
+    /// SQLite: how large, in bytes, the write-ahead log may grow before the checkpoint runs
+    /// in the writer's turn (so that the log starts over), and the size its file is cut back
+    /// to each time it does.
     #[arg(long, env = "SCIMITAR_SQLITE_WAL_LIMIT_BYTES", default_value_t = 64 << 20)]
     pub sqlite_wal_limit_bytes: u64,
 

@@ -31,7 +31,7 @@ impl Application {
         if pending > 0 {
             tracing::info!(applied = pending, "database schema migrated");
         }
-        crate::db::checkpoint_in_background(db.read.clone());
+        crate::db::checkpoint_in_background(db.read.clone(), db.write.clone(), config.sqlite_wal_limit_bytes);
         let store = Store::new(db)
             .with_access_ttl(config.access_token_ttl)
             .with_clock(config.clock.clone());
