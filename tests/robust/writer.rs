@@ -128,17 +128,24 @@ async fn a_write_that_waits_too_long_for_its_turn_is_a_503_in_each_protocol() {
     assert_eq!(app.user_group_names(&alice).await, vec!["Ops".to_owned()]);
 }
 
-#[tokio::test]
-async fn the_write_ahead_log_is_cut_back_to_its_limit_after_a_burst_of_writes() {
-    // Arrange: a SQLite file whose log may keep 64 KiB between bursts.
-    const LIMIT: u64 = 64 << 10;
+/// The write-ahead log may keep this much in the two tests below.
+const LIMIT: u64 = 64 << 10;
+
+/// An app on its own SQLite file whose log is limited to `limit` bytes, and the log's path.
+async fn app_with_wal_limit(limit: u64) -> (TestApp, std::path::PathBuf) {
     let (url, path) = temp_sqlite_url();
     let app = spawn_app_with(|c| {
         c.database_url = url;
-        c.sqlite_wal_limit_bytes = LIMIT;
+        c.sqlite_wal_limit_bytes = limit;
     })
     .await;
-    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    (app, std::path::PathBuf::from(format!("{}-wal", path.display())))
+}
+
+#[tokio::test]
+async fn the_write_ahead_log_is_cut_back_to_its_limit_after_a_burst_of_writes() {
+    // Arrange: a SQLite file whose log may keep 64 KiB between bursts.
+    let (app, wal) = app_with_wal_limit(LIMIT).await;
     let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
 
     // Act: a burst of creates, each its own commit.
@@ -178,14 +185,7 @@ async fn under_a_steady_stream_of_writes_the_write_ahead_log_still_starts_over()
     // Arrange: a SQLite file whose log may keep 64 KiB; eight clients creating users without
     // pause. (A checkpoint beside the writer never catches up with such a stream, and the log
     // can start over only once every frame is copied back: it grew without bound.)
-    const LIMIT: u64 = 64 << 10;
-    let (url, path) = temp_sqlite_url();
-    let app = spawn_app_with(|c| {
-        c.database_url = url;
-        c.sqlite_wal_limit_bytes = LIMIT;
-    })
-    .await;
-    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let (app, wal) = app_with_wal_limit(LIMIT).await;
     let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..8)
