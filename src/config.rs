@@ -53,6 +53,12 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_SYNCHRONOUS", default_value = "full")]
     pub sqlite_synchronous: crate::db::Durability,
 
+    /// SQLite: point reads (a user by id, a small page of users) run on the request's thread
+    /// within a time budget instead of on sqlx's connection threads (see `store::local`).
+    /// `false` sends every read through the pool.
+    #[arg(long, env = "SCIMITAR_SQLITE_LOCAL_READS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub sqlite_local_reads: bool,
+
     /// SQLite: how large, in bytes, the write-ahead log may grow before the checkpoint runs
     /// in the writer's turn (so that the log starts over), and the size its file is cut back
     /// to each time it does.
@@ -225,6 +231,7 @@ impl Config {
             db_write_queue: 4096,
             db_write_wait_ms: 5000,
             sqlite_synchronous: crate::db::Durability::Full,
+            sqlite_local_reads: true,
             sqlite_wal_limit_bytes: 64 << 20,
             search_index_interval_ms: 200,
             signing_alg: "RS256".into(),

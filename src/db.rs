@@ -16,6 +16,8 @@ pub struct Pools {
     pub write: DatabaseConnection,
     /// SQLite: batches that may wait for the group committer (see `store::commit`).
     pub write_queue: usize,
+    /// SQLite file: point reads on the request's thread (`store::local`).
+    pub local: Option<std::sync::Arc<crate::store::LocalReads>>,
 }
 
 /// What an acknowledged SQLite write survives (WAL mode).
@@ -54,6 +56,8 @@ pub struct Options {
     pub durability: Durability,
     /// SQLite: the write-ahead log file is cut back to this size when it starts over.
     pub wal_limit_bytes: u64,
+    /// SQLite file: point reads on the request's thread (`store::local`).
+    pub local_reads: bool,
 }
 
 impl Default for Options {
@@ -65,6 +69,7 @@ impl Default for Options {
             write_queue: 4096,
             durability: Durability::Full,
             wal_limit_bytes: 64 << 20,
+            local_reads: true,
         }
     }
 }
@@ -78,6 +83,7 @@ impl Options {
             write_queue: usize::try_from(c.db_write_queue).unwrap_or(usize::MAX),
             durability: c.sqlite_synchronous,
             wal_limit_bytes: c.sqlite_wal_limit_bytes,
+            local_reads: c.sqlite_local_reads,
         }
     }
 }
@@ -92,6 +98,7 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
             read: db.clone(),
             write: db,
             write_queue: o.write_queue,
+            local: None,
         });
     }
     sqlite_process_settings();
@@ -102,6 +109,10 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
         read,
         write,
         write_queue: o.write_queue,
+        local: o
+            .local_reads
+            .then(|| crate::store::LocalReads::for_url(url).map(std::sync::Arc::new))
+            .flatten(),
     })
 }
 
@@ -143,7 +154,7 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
                 // SQLite documents: an I/O error on the file during a read ends the process
                 // (SIGBUS) instead of failing the statement. Pages still in the WAL are read
                 // as before.
-                Role::Read => o.pragma("query_only", "ON").pragma("mmap_size", "268435456"),
+                Role::Read => o.pragma("query_only", "ON").pragma("mmap_size", READ_MMAP_BYTES),
                 Role::Write => o,
             }
         })
@@ -176,6 +187,10 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
         });
     Database::connect(opts).await
 }
+
+/// How much of the database file a SQLite reader maps (256 MiB), also the local reads'
+/// (`store::local`).
+pub(crate) const READ_MMAP_BYTES: &str = "268435456";
 
 /// How long a pooled PostgreSQL connection may sit idle before it is tested on acquire.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);

@@ -28,6 +28,7 @@ const TOKENS: &str = "scimitar_oidc_tokens_issued_total";
 const LOGIN_FAILURES: &str = "scimitar_login_failures_total";
 const POOL: &str = "scimitar_db_pool_connections";
 const POOL_MAX: &str = "scimitar_db_pool_max_connections";
+const LOCAL_READS: &str = "scimitar_sqlite_local_reads_total";
 
 /// Latency buckets in seconds, from 0.5 ms to 10 s.
 const BUCKETS: [f64; 14] = [
@@ -61,8 +62,15 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, with the pool gauges read now.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
-        self.record_pool(db);
+    pub fn render(&self, store: &crate::store::Store) -> String {
+        self.record_pool(store.db());
+        if let Some(local) = store.local() {
+            let (answered, handed_on) = local.counts();
+            for (outcome, n) in [("answered", answered), ("handed_to_pool", handed_on)] {
+                let key = Self::key(LOCAL_READS, vec![Label::new("outcome", outcome)]);
+                self.recorder.register_counter(&key, &METADATA).absolute(n);
+            }
+        }
         self.handle.render()
     }
 

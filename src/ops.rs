@@ -45,7 +45,7 @@ async fn metrics(state: web::Data<AppState>, req: actix_web::HttpRequest) -> Htt
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(state.store.db()))
+        .body(state.metrics.render(&state.store))
 }
 
 /// `GET /healthz`: the process is up.

@@ -8,6 +8,7 @@ mod expiry;
 pub mod groups;
 mod held_cache;
 pub mod limits;
+mod local;
 pub mod lookup;
 pub mod members;
 pub mod oidc;
@@ -18,6 +19,8 @@ pub mod tokens;
 pub mod users;
 
 use std::sync::Arc;
+
+pub use local::LocalReads;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions,
@@ -108,6 +111,8 @@ pub struct Store {
     clock: crate::clock::Clock,
     /// "Last accessed" notes waiting to be written ([`access_log`]).
     access_log: Arc<access_log::AccessLog>,
+    /// SQLite file: point reads on the request's thread ([`local`]).
+    local: Option<Arc<local::LocalReads>>,
 }
 
 /// A write transaction: on SQLite it holds the one writer connection until it ends.
@@ -143,7 +148,13 @@ impl Store {
             access_ttl: chrono::Duration::days(1),
             clock: Default::default(),
             access_log: Default::default(),
+            local: pools.local,
         }
+    }
+
+    /// SQLite file with local reads on: reads answered on the request's thread ([`local`]).
+    pub fn local(&self) -> Option<&local::LocalReads> {
+        self.local.as_deref()
     }
 
     /// Uses `clock` for membership times (tests inject a manual one).

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::{
     Batch, ListParams, Page, Store, StoreError,
     audit::{self, Actor, Event},
-    held_cache, members,
+    held_cache,
+    local::{self, Local},
+    members,
 };
 use crate::access::{Held, held::held_at, schedule::ScheduledGrant};
 
@@ -240,8 +242,11 @@ impl Users<'_> {
     ) -> Result<Page<(user::Model, Vec<members::GroupOf>)>, StoreError> {
         let db = self.store.db();
         let now = self.store.now_us();
+        let backend = self.store.backend();
+        let budget = local::budget_for_rows(p.limit);
         super::list_page::<user::Entity, _>(db, p, user::Column::Id, async |q| {
-            members::with_groups(db, q, now).await
+            let stmt = members::with_groups_statement(q, &[], now, backend);
+            self.with_groups_read(stmt, budget).await
         })
         .await
     }
@@ -263,10 +268,31 @@ impl Users<'_> {
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
         let now = self.store.now_us();
         let stmt = by_id_with_groups(self.store.backend(), id, now);
-        members::run_with_groups(self.store.db(), stmt)
+        self.with_groups_read(stmt, local::POINT)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Runs a [`members::with_groups_statement`]: on a SQLite file on this thread when it
+    /// ends within `budget` ([`local`]), otherwise through the pool.
+    async fn with_groups_read(
+        &self,
+        stmt: sea_orm::Statement,
+        budget: std::time::Duration,
+    ) -> Result<Vec<(user::Model, Vec<members::GroupOf>)>, DbErr> {
+        if let Some(local) = self.store.local() {
+            let found = local.try_read(budget, |c| {
+                local::query(c, &stmt, |row| {
+                    let groups = members::parse_groups(row.get("groups_json")?).map_err(|_| Local::Slow)?;
+                    Ok((user_from_local(row)?, groups))
+                })
+            });
+            if let Some(found) = found {
+                return Ok(found);
+            }
+        }
+        members::run_with_groups(self.store.db(), stmt).await
     }
 
     /// Ends every sign-in of the user now — login and console sessions, unredeemed codes,
@@ -576,4 +602,24 @@ fn by_id_with_groups(backend: DbBackend, id: Uuid, now: i64) -> sea_orm::Stateme
         Slot::Fixed(v) => v.clone(),
     });
     sea_orm::Statement::from_sql_and_values(backend, sql.clone(), values)
+}
+/// A `users` row read by [`local`] (the columns of `user::Entity::find()`, by name).
+fn user_from_local(row: &rusqlite::Row) -> Result<user::Model, Local> {
+    let required = |col| local::time(row, col)?.ok_or(Local::Slow);
+    Ok(user::Model {
+        id: local::uuid(row, "id")?,
+        user_name: row.get("user_name")?,
+        user_name_ci: row.get("user_name_ci")?,
+        external_id: row.get("external_id")?,
+        display_name: row.get("display_name")?,
+        given_name: row.get("given_name")?,
+        family_name: row.get("family_name")?,
+        active: row.get("active")?,
+        doc: local::json(row, "doc")?,
+        password_hash: row.get("password_hash")?,
+        version: row.get("version")?,
+        created: required("created")?,
+        last_modified: required("last_modified")?,
+        last_login: local::time(row, "last_login")?,
+    })
 }

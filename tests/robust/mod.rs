@@ -3,6 +3,7 @@
 mod concurrency;
 mod crash;
 mod hostile;
+mod local_reads;
 mod metrics;
 pub mod process;
 mod replicas;
