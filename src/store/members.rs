@@ -769,7 +769,7 @@ mod tests {
             .limit(100)
             .into_query();
         let by_offset = user::Entity::find().filter(user::Column::Id.in_subquery(ids));
-        let extra = vec![
+        let extra = [
             format!("(SELECT {NOW} + 1)"),
             "(SELECT 2)".to_owned(),
             format!("({NOW} - {NOW})"),
