@@ -551,10 +551,15 @@ pub(super) fn with_groups_statement(
 /// columns: their values go first. `None` (take the tokenizer's path) if a placeholder
 /// nevertheless precedes them.
 fn sqlite_spliced(select: sea_orm::Select<user::Entity>, extra: &[String], now: i64) -> Option<Statement> {
-    static GROUPS: std::sync::OnceLock<(String, usize)> = std::sync::OnceLock::new();
-    let &(ref groups, mut nows) = GROUPS.get_or_init(|| {
+    /// The column's text with `?` for now, how many, and where the first is.
+    static GROUPS: std::sync::OnceLock<(String, usize, usize)> = std::sync::OnceLock::new();
+    let &(ref groups, mut nows, first) = GROUPS.get_or_init(|| {
         let sql = groups_column(DbBackend::Sqlite);
-        (sql.replace(NOW, "?"), sql.matches(NOW).count())
+        let nows = sql.matches(NOW).count();
+        let sql = sql.replace(NOW, "?");
+        // (Without a placeholder nothing is spliced: `checked_sub` below fails.)
+        let first = sql.find('?').unwrap_or(usize::MAX);
+        (sql, nows, first)
     });
     let mut select = select.expr_as(Expr::cust(groups.as_str()), "groups_json");
     for (i, e) in extra.iter().enumerate() {
@@ -562,8 +567,10 @@ fn sqlite_spliced(select: sea_orm::Select<user::Entity>, extra: &[String], now: 
         select = select.expr_as(Expr::cust(e.replace(NOW, "?")), format!("extra_{i}"));
     }
     let mut stmt = select.build(DbBackend::Sqlite);
-    let starts = stmt.sql.find(groups.as_str())?;
-    if stmt.sql[..starts].contains('?') {
+    // The statement's first placeholder must be the column's first (a byte search and one
+    // comparison: a substring search for the column's text cost 7% of the filter).
+    let starts = stmt.sql.find('?')?.checked_sub(first)?;
+    if !stmt.sql[starts..].starts_with(groups.as_str()) {
         return None;
     }
     let rest = stmt.values.take().map(|v| v.0).unwrap_or_default();
