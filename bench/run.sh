@@ -158,7 +158,9 @@ scenario "console: group page, first 50 of $BIG members, 1 connection" console.l
 scenario "console: search-as-you-type users, 1 connection" console.lua C=1 PAGE=user_search
 scenario "console: search-as-you-type groups, 1 connection" console.lua C=1 PAGE=group_search
 scenario "GET /oauth2/jwks" jwks.lua
-rss="$(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB"
+# RSS also counts the pages of the mapped database file once per reader connection that
+# touched them (page cache, not the server's own memory); RssAnon is heap and stacks.
+rss="$(( $(ps -o rss= -p "$pid") / 1024 )) MiB, peak: $(( $(awk '/VmHWM/ {print $2}' "/proc/$pid/status") / 1024 )) MiB, anonymous (heap and stacks): $(awk '/RssAnon/ {print int($2 / 1024)}' "/proc/$pid/status") MiB"
 # Last-accessed recording (on above, the default) against off: the same server restarted on the
 # same database with SCIMITAR_RECORD_ACCESS=false; the refresh row uses token families of its own
 # (the first row's were rotated). Runs later than the "on" rows: compare several runs.
