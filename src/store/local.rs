@@ -188,26 +188,34 @@ pub fn query<T>(
 }
 
 /// A uuid column as sqlx writes it on SQLite (16-byte blob).
-pub fn uuid(row: &rusqlite::Row, col: &str) -> Result<uuid::Uuid, Local> {
-    let bytes: Vec<u8> = row.get(col)?;
-    uuid::Uuid::from_slice(&bytes).map_err(|_| Local::Slow)
+pub fn uuid(row: &rusqlite::Row, col: impl rusqlite::RowIndex) -> Result<uuid::Uuid, Local> {
+    let bytes = row.get_ref(col)?.as_blob().map_err(|_| Local::Slow)?;
+    uuid::Uuid::from_slice(bytes).map_err(|_| Local::Slow)
 }
 
 /// A `DateTime<Utc>` column as sqlx writes it on SQLite (RFC 3339 text). Anything else is
 /// left to the pool's decoder.
-pub fn time(row: &rusqlite::Row, col: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Local> {
-    match row.get::<_, Option<String>>(col)? {
+pub fn time(row: &rusqlite::Row, col: impl rusqlite::RowIndex) -> Result<Option<chrono::DateTime<chrono::Utc>>, Local> {
+    match row.get_ref(col)?.as_str_or_null().map_err(|_| Local::Slow)? {
         None => Ok(None),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
             .map(|t| Some(t.with_timezone(&chrono::Utc)))
             .map_err(|_| Local::Slow),
     }
 }
 
 /// A JSON column (text).
-pub fn json(row: &rusqlite::Row, col: &str) -> Result<serde_json::Value, Local> {
-    let s: String = row.get(col)?;
-    serde_json::from_str(&s).map_err(|_| Local::Slow)
+pub fn json(row: &rusqlite::Row, col: impl rusqlite::RowIndex) -> Result<serde_json::Value, Local> {
+    let s = row.get_ref(col)?.as_str().map_err(|_| Local::Slow)?;
+    serde_json::from_str(s).map_err(|_| Local::Slow)
+}
+
+/// Column `at` is named `name`: rows read by position check where they expect their columns.
+pub fn named(row: &rusqlite::Row, at: usize, name: &str) -> Result<(), Local> {
+    match row.as_ref().column_name(at)? == name {
+        true => Ok(()),
+        false => Err(Local::Slow),
+    }
 }
 
 #[cfg(test)]
