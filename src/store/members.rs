@@ -475,18 +475,10 @@ pub async fn groups_of(
 }
 
 /// The users a select returns, each with its groups (as [`groups_of`]) computed by a
-/// correlated subquery in the same statement: a page of users or one user is one database
-/// round trip. The groups come as a JSON array of `[id, displayName, direct]`.
-pub async fn with_groups(
-    db: &impl ConnectionTrait,
-    select: sea_orm::Select<user::Entity>,
-    now: i64,
-) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
-    run_with_groups(db, with_groups_statement(select, &[], now, backend(db))).await
-}
-
-/// [`with_groups`], plus text-valued SQL expressions over `"users"` computed in the same
-/// statement, returned in the order given; in them [`NOW`] stands for `now`.
+/// correlated subquery in the same statement — a page of users or one user is one database
+/// round trip; the groups come as a JSON array of `[id, displayName, direct]` — plus
+/// text-valued SQL expressions over `"users"` computed in the same statement, returned in the
+/// order given; in them [`NOW`] stands for `now`.
 pub async fn with_groups_and(
     db: &impl ConnectionTrait,
     select: sea_orm::Select<user::Entity>,

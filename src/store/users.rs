@@ -604,6 +604,7 @@ fn by_id_with_groups(backend: DbBackend, id: Uuid, now: i64) -> sea_orm::Stateme
     });
     sea_orm::Statement::from_sql_and_values(backend, sql.clone(), values)
 }
+
 /// A `users` row read by [`local`]: the columns of `user::Entity::find()` in the order the
 /// model declares them (SeaORM selects them so), by position — looking each up by name scans
 /// the row's column names (3% of a `userName eq` filter's CPU time). The first and last are
