@@ -267,11 +267,27 @@ impl Users<'_> {
     /// The user and its groups (as [`Users::groups_of`]), in one query.
     pub async fn get_with_groups(&self, id: Uuid) -> Result<(user::Model, Vec<members::GroupOf>), StoreError> {
         let now = self.store.now_us();
-        let stmt = by_id_with_groups(self.store.backend(), id, now);
+        let stmt = by_key_with_groups(self.store.backend(), Key::Id(id), now);
         self.with_groups_read(stmt, local::POINT)
             .await?
             .pop()
             .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// The user whose folded userName is `name_ci`, with its groups, as a page of at most one:
+    /// what `filter=userName eq "…"` finds — the list every provisioning client reads before
+    /// it creates a user — with the prebuilt statement of [`Users::get_with_groups`].
+    pub async fn by_user_name_with_groups(
+        &self,
+        name_ci: &str,
+    ) -> Result<Page<(user::Model, Vec<members::GroupOf>)>, StoreError> {
+        let now = self.store.now_us();
+        let stmt = by_key_with_groups(self.store.backend(), Key::UserNameCi(name_ci), now);
+        let items = self.with_groups_read(stmt, local::POINT).await?;
+        Ok(Page {
+            total: items.len() as u64,
+            items,
+        })
     }
 
     /// Runs a [`members::with_groups_statement`]: on a SQLite file on this thread when it
@@ -573,32 +589,52 @@ pub(super) async fn touch_groups(db: &impl ConnectionTrait, ids: &[Uuid]) -> Res
     Ok(())
 }
 
-/// The statement of [`Users::get_with_groups`]: the same text at every call, so it is built
-/// once per backend (SeaORM's builder and its placeholder renumbering cost more than
-/// SQLite's lookup) and only the values change.
-fn by_id_with_groups(backend: DbBackend, id: Uuid, now: i64) -> sea_orm::Statement {
+/// The one user a prebuilt statement looks up.
+enum Key<'a> {
+    Id(Uuid),
+    /// `user_name_ci`: the folded userName (unique).
+    UserNameCi(&'a str),
+}
+
+/// The statement of [`Users::get_with_groups`] and [`Users::by_user_name_with_groups`]: the
+/// same text at every call, so it is built once per key and backend (SeaORM's builder and its
+/// placeholder renumbering cost more than SQLite's lookup) and only the values change.
+fn by_key_with_groups(backend: DbBackend, key: Key, now: i64) -> sea_orm::Statement {
     use std::sync::OnceLock;
     /// Where each bound value comes from.
     enum Slot {
-        Id,
+        Key,
         Now,
         Fixed(sea_orm::Value),
     }
-    static BUILT: [OnceLock<(String, Vec<Slot>)>; 2] = [OnceLock::new(), OnceLock::new()];
+    type Built = OnceLock<(String, Vec<Slot>)>;
+    static BUILT: [[Built; 2]; 2] = [const { [OnceLock::new(), OnceLock::new()] }; 2];
     // Values no call passes: the built statement shows where the real ones go.
     const MARK_ID: Uuid = Uuid::from_u128(0x5c1a_17a2_0000_4000_8000_5c1a_17a2_0001);
+    const MARK_NAME: &str = "\u{0}scimitar: the folded userName goes here";
     const MARK_NOW: i64 = i64::MIN + 0x5c1a;
-    let (sql, slots) = BUILT[usize::from(backend == DbBackend::Sqlite)].get_or_init(|| {
-        let s = members::with_groups_statement(user::Entity::find_by_id(MARK_ID), &[], MARK_NOW, backend);
+    let (kind, value) = match key {
+        Key::Id(id) => (0, sea_orm::Value::from(id)),
+        Key::UserNameCi(name) => (1, sea_orm::Value::from(name)),
+    };
+    let (sql, slots) = BUILT[kind][usize::from(backend == DbBackend::Sqlite)].get_or_init(|| {
+        let (select, mark) = match kind {
+            0 => (user::Entity::find_by_id(MARK_ID), sea_orm::Value::from(MARK_ID)),
+            _ => (
+                user::Entity::find().filter(user::COLUMN.user_name_ci.eq(MARK_NAME)),
+                sea_orm::Value::from(MARK_NAME),
+            ),
+        };
+        let s = members::with_groups_statement(select, &[], MARK_NOW, backend);
         let slots = s.values.map(|v| v.0).unwrap_or_default().into_iter().map(|v| match v {
-            sea_orm::Value::Uuid(Some(u)) if u == MARK_ID => Slot::Id,
+            v if v == mark => Slot::Key,
             sea_orm::Value::BigInt(Some(MARK_NOW)) => Slot::Now,
             v => Slot::Fixed(v),
         });
         (s.sql, slots.collect())
     });
     let values = slots.iter().map(|s| match s {
-        Slot::Id => id.into(),
+        Slot::Key => value.clone(),
         Slot::Now => now.into(),
         Slot::Fixed(v) => v.clone(),
     });

@@ -414,3 +414,95 @@ async fn trigram_counts_choose_what_the_index_is_asked_and_never_change_an_answe
     assert_eq!(count(&restarted, "lic").await, 3);
     check(&restarted, &ids, "restarted").await;
 }
+
+/// `userName eq "…"` is read with a prebuilt statement; the same filter in a form that takes
+/// the compiled statement (`and userName pr`) must answer the same, byte for byte, with every
+/// paging and projection parameter and on every user state the list shows.
+#[tokio::test]
+async fn a_user_name_equality_answers_what_the_compiled_filter_answers() {
+    // Arrange: a user in a group nested in another, a deactivated user, a user in no group.
+    let app = spawn_app().await;
+    let mut body = json!({"schemas": [USER_SCHEMA], "userName": "Ada.Lovelace@Example.com", "displayName": "Ada"});
+    body["emails"] = json!([{"value": "ada@example.com", "primary": true}]);
+    let ada = user(&app, body).await;
+    let inner = app.create_group("Inner", &[&ada]).await;
+    app.create_group("Outer", &[&inner]).await;
+    let bob = user(
+        &app,
+        json!({"schemas": [USER_SCHEMA], "userName": "bob", "active": false}),
+    )
+    .await;
+    user(&app, json!({"schemas": [USER_SCHEMA], "userName": "carol"})).await;
+    let read = async |query: &[(&str, &str)]| {
+        let res = app
+            .client
+            .get(app.url("/scim/v2/Users"))
+            .query(query)
+            .bearer_auth(&app.token)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    };
+
+    for name in [
+        "ada.lovelace@example.com",
+        "ADA.LOVELACE@EXAMPLE.COM",
+        "bob",
+        "carol",
+        "nobody",
+        "",
+    ] {
+        let fast = format!("userName eq \"{name}\"");
+        let compiled = format!("{fast} and userName pr");
+        let urn = format!("{USER_SCHEMA}:userName eq \"{name}\"");
+        for extra in [
+            &[][..],
+            &[("count", "1")],
+            &[("count", "0")],
+            &[("startIndex", "2")],
+            &[("attributes", "userName,groups")],
+            &[("excludedAttributes", "emails")],
+            &[("attributes", "userName")],
+            &[("sortBy", "displayName"), ("sortOrder", "descending")],
+            &[("cursor", "")],
+        ] {
+            // Act
+            let answer = async |filter: &str| {
+                let mut query = vec![("filter", filter)];
+                query.extend_from_slice(extra);
+                read(&query).await
+            };
+            let (expected_status, expected) = answer(&compiled).await;
+
+            // Assert
+            assert_eq!(expected_status, 200, "{compiled} {extra:?}: {expected}");
+            assert_eq!(
+                answer(&fast).await,
+                (expected_status, expected.clone()),
+                "{fast} {extra:?}"
+            );
+            assert_eq!(
+                answer(&urn).await,
+                (expected_status, expected.clone()),
+                "{urn} {extra:?}"
+            );
+        }
+    }
+    // The fast form found what the names say (not only the same as the other form).
+    let (_, found) = read(&[("filter", "userName eq \"ADA.lovelace@example.COM\"")]).await;
+    let found: Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["id"], ada.as_str());
+    let groups: Vec<&str> = found["Resources"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["display"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["Inner", "Outer"]);
+    let (_, found) = read(&[("filter", "userName eq \"bob\"")]).await;
+    let found: Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found["Resources"][0]["id"], bob.as_str());
+    assert_eq!(found["Resources"][0]["active"], false);
+}

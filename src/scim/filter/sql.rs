@@ -384,6 +384,20 @@ fn present(t: Target) -> SimpleExpr {
     }
 }
 
+/// `userName eq "…"` on users (with or without the schema URN), the folded name it looks
+/// for: the filter matches at most that one user (userName is unique, case-insensitively),
+/// so the list can read it with a prebuilt statement instead of a compiled one. `None` for
+/// every other filter.
+pub fn user_name_eq(f: &Filter, c: Compiler) -> Option<String> {
+    let Filter::Compare(path, CompareOp::Eq, v) = f else {
+        return None;
+    };
+    let p = local(path, c.resource).ok()?;
+    let user_name = c.resource == Resource::User && path.uri.as_deref().is_none_or(|u| is(u, c.resource.core_urn()));
+    (user_name && is(&p.name, "userName") && p.sub.is_none())
+        .then(|| string_value(v, path).ok().map(|s| s.to_lowercase()))?
+}
+
 /// Compiles a filter into a condition.
 pub fn to_condition(f: &Filter, c: Compiler) -> Result<Condition, ScimError> {
     Ok(Condition::all().add(expr(f, c)?))
@@ -587,6 +601,59 @@ mod tests {
             now: 0,
         };
         user::Entity::find().filter(to_condition(&f, c).unwrap()).build(backend)
+    }
+
+    #[test]
+    fn only_a_lone_user_name_equality_on_users_reads_one_user_by_name() {
+        let urn = "urn:ietf:params:scim:schemas:core:2.0:User";
+        let cases = [
+            (
+                "userName eq \"Ada@Example.COM\"",
+                Resource::User,
+                Some("ada@example.com"),
+            ),
+            ("USERNAME eq \"x\"", Resource::User, Some("x")),
+            (
+                &format!("{urn}:userName eq \"Ada\"") as &str,
+                Resource::User,
+                Some("ada"),
+            ),
+            ("userName eq 42", Resource::User, Some("42")),
+            ("userName eq \"\"", Resource::User, Some("")),
+            // Anything else takes the compiled statement.
+            ("userName eq \"a\" and active eq true", Resource::User, None),
+            ("userName eq \"a\" or userName eq \"b\"", Resource::User, None),
+            ("not (userName eq \"a\")", Resource::User, None),
+            ("userName ne \"a\"", Resource::User, None),
+            ("userName co \"a\"", Resource::User, None),
+            ("userName sw \"a\"", Resource::User, None),
+            ("userName pr", Resource::User, None),
+            ("displayName eq \"a\"", Resource::User, None),
+            ("externalId eq \"a\"", Resource::User, None),
+            ("name.givenName eq \"a\"", Resource::User, None),
+            ("emails[value eq \"a\"]", Resource::User, None),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName eq \"a\"",
+                Resource::User,
+                None,
+            ),
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:Group:userName eq \"a\"",
+                Resource::User,
+                None,
+            ),
+            ("displayName eq \"a\"", Resource::Group, None),
+            ("userName eq \"a\"", Resource::Group, None),
+        ];
+        for (filter, resource, expected) in cases {
+            let f = super::super::parse(filter).unwrap();
+            let c = Compiler {
+                resource,
+                backend: DbBackend::Sqlite,
+                now: 0,
+            };
+            assert_eq!(user_name_eq(&f, c).as_deref(), expected, "{filter} on {resource:?}");
+        }
     }
 
     #[test]

@@ -33,7 +33,16 @@ pub(crate) async fn page(
         backend: state.store.backend(),
         now: state.store.now_us(),
     };
+    // `userName eq "…"` from the start, groups returned: at most one user, read by a prebuilt
+    // statement (compiling and building one cost more than the read).
+    let one_name = match (&lq.filter, &lq.paging) {
+        (Some(f), Paging::Index(_)) if offset == 0 && limit > 0 && lq.projection.wants("groups") => {
+            sql::user_name_eq(f, c)
+        }
+        _ => None,
+    };
     let filter = match &lq.filter {
+        Some(_) if one_name.is_some() => Condition::all(),
         Some(f) => sql::to_condition(f, c)?,
         None => Condition::all(),
     };
@@ -61,7 +70,10 @@ pub(crate) async fn page(
     let (total, mut resources) = match r {
         Resource::User => {
             if proj.wants("groups") {
-                let page = state.store.users().list_with_groups(params).await?;
+                let page = match one_name {
+                    Some(name) => state.store.users().by_user_name_with_groups(&name).await?,
+                    None => state.store.users().list_with_groups(params).await?,
+                };
                 let list = page
                     .items
                     .iter()
