@@ -59,6 +59,13 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_LOCAL_READS", default_value_t = true, action = clap::ArgAction::Set)]
     pub sqlite_local_reads: bool,
 
+    /// PostgreSQL: one-statement reads (a user by id, a page of users) run on connections
+    /// kept outside sqlx's pool, returned without the pool's release round trip (see
+    /// `store::pg_reads`); half as many again as the pool's. `false`: every read through the
+    /// pool.
+    #[arg(long, env = "SCIMITAR_POSTGRES_DIRECT_READS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub postgres_direct_reads: bool,
+
     /// SQLite: how large, in bytes, the write-ahead log may grow before the checkpoint runs
     /// in the writer's turn (so that the log starts over), and the size its file is cut back
     /// to each time it does.
@@ -232,6 +239,7 @@ impl Config {
             db_write_wait_ms: 5000,
             sqlite_synchronous: crate::db::Durability::Full,
             sqlite_local_reads: true,
+            postgres_direct_reads: true,
             sqlite_wal_limit_bytes: 64 << 20,
             search_index_interval_ms: 200,
             signing_alg: "RS256".into(),

@@ -1,7 +1,7 @@
 //! Database connection: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, by URL.
-use std::time::Duration;
+use std::{str::FromStr, time::Duration};
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 /// The connections of one database: `read` answers queries; `write` is where every write goes.
 /// On SQLite they are two pools: `read` opens its connections `query_only` (a write through
@@ -18,6 +18,8 @@ pub struct Pools {
     pub write_queue: usize,
     /// SQLite file: point reads on the request's thread (`store::local`).
     pub local: Option<std::sync::Arc<crate::store::LocalReads>>,
+    /// PostgreSQL: one-statement reads on connections outside the pool (`store::pg_reads`).
+    pub pg_reads: Option<std::sync::Arc<crate::store::PgReads>>,
 }
 
 /// What an acknowledged SQLite write survives (WAL mode).
@@ -58,6 +60,8 @@ pub struct Options {
     pub wal_limit_bytes: u64,
     /// SQLite file: point reads on the request's thread (`store::local`).
     pub local_reads: bool,
+    /// PostgreSQL: one-statement reads on connections outside the pool (`store::pg_reads`).
+    pub pg_direct_reads: bool,
 }
 
 impl Default for Options {
@@ -70,6 +74,7 @@ impl Default for Options {
             durability: Durability::Full,
             wal_limit_bytes: 64 << 20,
             local_reads: true,
+            pg_direct_reads: true,
         }
     }
 }
@@ -84,6 +89,7 @@ impl Options {
             durability: c.sqlite_synchronous,
             wal_limit_bytes: c.sqlite_wal_limit_bytes,
             local_reads: c.sqlite_local_reads,
+            pg_direct_reads: c.postgres_direct_reads,
         }
     }
 }
@@ -94,11 +100,25 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
     let read_size = o.max_connections.unwrap_or(if sqlite { 8 } else { 16 });
     if !sqlite {
         let db = open(url, read_size, o, Role::Read).await?;
+        let pg_reads = match o.pg_direct_reads {
+            true => {
+                let opts = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?;
+                // Half as many again as the pool's; a read waits for one when all are busy.
+                Some(crate::store::PgReads::new(
+                    pg_session(opts, o),
+                    (read_size as usize / 2).max(2),
+                    READ_WAIT,
+                ))
+            }
+            false => None,
+        };
         return Ok(Pools {
             read: db.clone(),
             write: db,
             write_queue: o.write_queue,
             local: None,
+            pg_reads,
         });
     }
     sqlite_process_settings();
@@ -113,6 +133,7 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
             .local_reads
             .then(|| crate::store::LocalReads::for_url(url).map(std::sync::Arc::new))
             .flatten(),
+        pg_reads: None,
     })
 }
 
@@ -123,17 +144,13 @@ enum Role {
 }
 
 async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<DatabaseConnection, DbErr> {
-    let timeout_ms = o.statement_timeout.as_millis().max(1).to_string();
+    let session = o.clone();
     let durability = o.durability;
     let wal_limit = o.wal_limit_bytes.to_string();
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(connections)
         .min_connections(1)
-        .acquire_timeout(if role == Role::Write {
-            o.write_wait
-        } else {
-            Duration::from_secs(10)
-        })
+        .acquire_timeout(if role == Role::Write { o.write_wait } else { READ_WAIT })
         .sqlx_logging(std::env::var_os("SCIMITAR_LOG_SQL").is_some())
         .map_sqlx_sqlite_opts(move |o| {
             let o = o
@@ -158,10 +175,7 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
                 Role::Write => o,
             }
         })
-        // PostgreSQL's JIT compiles any plan whose estimated cost passes 100,000, which a
-        // recursive membership query reaches while table statistics are missing (fresh or
-        // bulk-loaded data): 140 ms of compilation for a query that runs in 0.3 ms.
-        .map_sqlx_postgres_opts(move |o| o.options([("jit", "off"), ("statement_timeout", timeout_ms.as_str())]))
+        .map_sqlx_postgres_opts(move |pg| pg_session(pg, &session))
         // sqlx pings a SQLite connection when it goes back to the pool (a round trip to the
         // connection's thread that also flushes an abandoned statement); pinging it again when
         // it comes out tests nothing a local file can lose in between and cost a third of the
@@ -188,9 +202,21 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
     Database::connect(opts).await
 }
 
+/// The session settings of every PostgreSQL connection. JIT off: PostgreSQL compiles any
+/// plan whose estimated cost passes 100,000, which a recursive membership query reaches while
+/// table statistics are missing (fresh or bulk-loaded data): 140 ms of compilation for a
+/// query that runs in 0.3 ms.
+fn pg_session(pg: sqlx::postgres::PgConnectOptions, o: &Options) -> sqlx::postgres::PgConnectOptions {
+    let timeout_ms = o.statement_timeout.as_millis().max(1).to_string();
+    pg.options([("jit", "off"), ("statement_timeout", timeout_ms.as_str())])
+}
+
 /// How much of the database file a SQLite reader maps (256 MiB), also the local reads'
 /// (`store::local`).
 pub(crate) const READ_MMAP_BYTES: &str = "268435456";
+
+/// How long a read waits for a connection before it is answered 503 (also `store::pg_reads`).
+pub(crate) const READ_WAIT: Duration = Duration::from_secs(10);
 
 /// How long a pooled PostgreSQL connection may sit idle before it is tested on acquire.
 const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);

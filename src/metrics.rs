@@ -29,6 +29,7 @@ const LOGIN_FAILURES: &str = "scimitar_login_failures_total";
 const POOL: &str = "scimitar_db_pool_connections";
 const POOL_MAX: &str = "scimitar_db_pool_max_connections";
 const LOCAL_READS: &str = "scimitar_sqlite_local_reads_total";
+const PG_READS: &str = "scimitar_postgres_direct_reads_total";
 
 /// Latency buckets in seconds, from 0.5 ms to 10 s.
 const BUCKETS: [f64; 14] = [
@@ -64,10 +65,14 @@ impl Metrics {
     /// The Prometheus text exposition, with the pool gauges read now.
     pub fn render(&self, store: &crate::store::Store) -> String {
         self.record_pool(store.db());
-        if let Some(local) = store.local() {
-            let (answered, handed_on) = local.counts();
+        let outside_pool = match (store.local(), store.pg_reads()) {
+            (Some(local), _) => Some((LOCAL_READS, local.counts())),
+            (_, Some(direct)) => Some((PG_READS, direct.counts())),
+            _ => None,
+        };
+        if let Some((name, (answered, handed_on))) = outside_pool {
             for (outcome, n) in [("answered", answered), ("handed_to_pool", handed_on)] {
-                let key = Self::key(LOCAL_READS, vec![Label::new("outcome", outcome)]);
+                let key = Self::key(name, vec![Label::new("outcome", outcome)]);
                 self.recorder.register_counter(&key, &METADATA).absolute(n);
             }
         }

@@ -505,7 +505,11 @@ pub(super) async fn run_with_groups(
     db: &impl ConnectionTrait,
     stmt: Statement,
 ) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
-    let rows = db.query_all_raw(stmt).await?;
+    decode_with_groups(&db.query_all_raw(stmt).await?)
+}
+
+/// The rows of a [`with_groups_statement`] without extra columns.
+pub(super) fn decode_with_groups(rows: &[sea_orm::QueryResult]) -> Result<Vec<(user::Model, Vec<GroupOf>)>, DbErr> {
     rows.iter()
         .map(|row| {
             Ok((

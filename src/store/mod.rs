@@ -12,6 +12,7 @@ mod local;
 pub mod lookup;
 pub mod members;
 pub mod oidc;
+mod pg_reads;
 pub mod roles;
 pub mod search;
 pub mod sign_ins;
@@ -21,6 +22,7 @@ pub mod users;
 use std::sync::Arc;
 
 pub use local::LocalReads;
+pub use pg_reads::PgReads;
 
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr, SqliteTransactionMode, TransactionOptions,
@@ -113,6 +115,8 @@ pub struct Store {
     access_log: Arc<access_log::AccessLog>,
     /// SQLite file: point reads on the request's thread ([`local`]).
     local: Option<Arc<local::LocalReads>>,
+    /// PostgreSQL: one-statement reads outside the pool ([`pg_reads`]).
+    pg_reads: Option<Arc<PgReads>>,
 }
 
 /// A write transaction: on SQLite it holds the one writer connection until it ends.
@@ -149,12 +153,18 @@ impl Store {
             clock: Default::default(),
             access_log: Default::default(),
             local: pools.local,
+            pg_reads: pools.pg_reads,
         }
     }
 
     /// SQLite file with local reads on: reads answered on the request's thread ([`local`]).
     pub fn local(&self) -> Option<&local::LocalReads> {
         self.local.as_deref()
+    }
+
+    /// PostgreSQL with direct reads on: one-statement reads outside the pool ([`pg_reads`]).
+    pub fn pg_reads(&self) -> Option<&PgReads> {
+        self.pg_reads.as_deref()
     }
 
     /// Uses `clock` for membership times (tests inject a manual one).

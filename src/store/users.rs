@@ -291,7 +291,8 @@ impl Users<'_> {
     }
 
     /// Runs a [`members::with_groups_statement`]: on a SQLite file on this thread when it
-    /// ends within `budget` ([`local`]), otherwise through the pool.
+    /// ends within `budget` ([`local`]); on PostgreSQL on a connection outside the pool when
+    /// one is free ([`super::pg_reads`]); otherwise through the pool.
     async fn with_groups_read(
         &self,
         stmt: sea_orm::Statement,
@@ -308,6 +309,11 @@ impl Users<'_> {
             if let Some(found) = found {
                 return Ok(found);
             }
+        }
+        if let Some(direct) = self.store.pg_reads()
+            && let Some(rows) = direct.try_fetch_all(&stmt).await
+        {
+            return members::decode_with_groups(&rows?);
         }
         members::run_with_groups(self.store.db(), stmt).await
     }

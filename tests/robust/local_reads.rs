@@ -1,9 +1,20 @@
-//! SQLite point reads answered on the request's thread (`store::local`) return exactly what
-//! the pool returns, see every committed write at once (also another process's), and are
-//! counted in `/metrics`. Always on a SQLite file: the feature is SQLite's.
+//! Reads answered outside sqlx's pool — on SQLite on the request's thread (`store::local`),
+//! on PostgreSQL on connections returned without the pool's release round trip
+//! (`store::pg_reads`) — return exactly what the pool returns, see every committed write at
+//! once (also another process's), and are counted in `/metrics`.
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, json_of, patch_ops, seg, spawn_app_with, temp_sqlite_url, user_json};
+use crate::common::{
+    TestApp, fresh_database_url, json_of, patch_ops, postgres_test_url, seg, spawn_app_with, user_json,
+};
+
+/// The counter of reads answered outside the pool on the backend under test.
+fn counter() -> &'static str {
+    match postgres_test_url() {
+        Some(_) => "scimitar_postgres_direct_reads_total",
+        None => "scimitar_sqlite_local_reads_total",
+    }
+}
 
 async fn local_reads(app: &TestApp) -> Option<(u64, u64)> {
     let reader = app.token_with(&[scimitar::auth::Scope::AdminRead]).await;
@@ -19,7 +30,7 @@ async fn local_reads(app: &TestApp) -> Option<(u64, u64)> {
         .unwrap();
     let count = |outcome: &str| {
         text.lines()
-            .find(|l| l.starts_with(&format!("scimitar_sqlite_local_reads_total{{outcome=\"{outcome}\"}}")))
+            .find(|l| l.starts_with(&format!("{}{{outcome=\"{outcome}\"}}", counter())))
             .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
     };
     Some((count("answered")?, count("handed_to_pool")?))
@@ -41,12 +52,13 @@ async fn read(app: &TestApp, path: &str) -> (Value, String) {
 
 #[tokio::test]
 async fn local_reads_answer_what_the_pool_answers_and_see_every_write_at_once() {
-    // Arrange: one file; `local` reads it on the request's thread, `pool` through sqlx only.
-    let (url, _path) = temp_sqlite_url();
+    // Arrange: one database; `local` reads outside the pool, `pool` through sqlx only.
+    let url = fresh_database_url().await;
     let local = spawn_app_with(|c| c.database_url = url.clone()).await;
     let pool = spawn_app_with(|c| {
         c.database_url = url.clone();
         c.sqlite_local_reads = false;
+        c.postgres_direct_reads = false;
     })
     .await;
     let mut full = user_json("ada@example.com");
@@ -76,7 +88,7 @@ async fn local_reads_answer_what_the_pool_answers_and_see_every_write_at_once() 
         )
         .await;
     assert_eq!(res.status(), 200);
-    let before = local_reads(&local).await.expect("local reads counted on SQLite");
+    let before = local_reads(&local).await.expect("reads outside the pool counted");
 
     // Act + Assert: every read the same from both servers, byte for byte in JSON.
     let paths = [
@@ -103,12 +115,12 @@ async fn local_reads_answer_what_the_pool_answers_and_see_every_write_at_once() 
     let after = local_reads(&local).await.unwrap();
     assert!(
         after.0 >= before.0 + paths.len() as u64,
-        "reads answered on the request's thread: {before:?} -> {after:?}"
+        "reads answered outside the pool: {before:?} -> {after:?}"
     );
     assert_eq!(
         local_reads(&pool).await,
         None,
-        "the pool-only server reads nothing locally"
+        "the pool-only server reads nothing outside the pool"
     );
 
     // A write through the other process is seen by the next local read: nothing is cached.
