@@ -592,10 +592,19 @@ fn groups_column(backend: DbBackend) -> &'static str {
             ),
         };
         let agg = agg.replace("{id}", id);
+        // PostgreSQL plans this statement once per connection (a generic plan) without knowing
+        // how few groups the walk finds, and chose to hash the whole `groups` table for the
+        // join on every execution: 2.1 ms per user with 20,000 groups. The lateral subquery
+        // (OFFSET 0 keeps it from being merged back into a join) reads each found group
+        // through its key instead: 0.08 ms.
+        let group_of_a = match backend {
+            DbBackend::Sqlite => r#"JOIN "groups" g ON g.id = a.id"#,
+            _ => r#"CROSS JOIN LATERAL (SELECT g.id, g.display_name, g.display_name_ci FROM "groups" g WHERE g.id = a.id OFFSET 0) g"#,
+        };
         let nested = format!(
             r#"(WITH RECURSIVE {anc}
                SELECT {agg}
-               FROM (SELECT id, MAX(direct) AS direct FROM anc GROUP BY id) a JOIN "groups" g ON g.id = a.id)"#,
+               FROM (SELECT id, MAX(direct) AS direct FROM anc GROUP BY id) a {group_of_a})"#,
             anc = ancestors(backend, r#""users"."id""#, NOW),
             agg = agg.replace("{direct}", "a.direct"),
         );
