@@ -102,8 +102,14 @@ pub async fn connect(url: &str, o: &Options) -> Result<Pools, DbErr> {
         let db = open(url, read_size, o, Role::Read).await?;
         let pg_reads = match o.pg_direct_reads {
             true => {
+                use sqlx::ConnectOptions as _;
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url)
                     .map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(e.into())))?;
+                // Statements logged as the pool's are (`sqlx_logging` below).
+                let opts = match log_sql() {
+                    true => opts.log_statements(tracing::log::LevelFilter::Info),
+                    false => opts.disable_statement_logging(),
+                };
                 // Half as many again as the pool's; a read waits for one when all are busy.
                 Some(crate::store::PgReads::new(
                     pg_session(opts, o),
@@ -151,7 +157,7 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
     opts.max_connections(connections)
         .min_connections(1)
         .acquire_timeout(if role == Role::Write { o.write_wait } else { READ_WAIT })
-        .sqlx_logging(std::env::var_os("SCIMITAR_LOG_SQL").is_some())
+        .sqlx_logging(log_sql())
         .map_sqlx_sqlite_opts(move |o| {
             let o = o
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
@@ -200,6 +206,11 @@ async fn open(url: &str, connections: u32, o: &Options, role: Role) -> Result<Da
             })
         });
     Database::connect(opts).await
+}
+
+/// `SCIMITAR_LOG_SQL` set: every statement is logged (at info).
+fn log_sql() -> bool {
+    std::env::var_os("SCIMITAR_LOG_SQL").is_some()
 }
 
 /// The session settings of every PostgreSQL connection. JIT off: PostgreSQL compiles any

@@ -6,8 +6,9 @@
 //! `GET /Users/{id}` ran ~50% faster (three interleaved pairs at 10,000 users,
 //! docs/PERFORMANCE.md). A read that ran to its end leaves its connection as it found it —
 //! outside any transaction, nothing left unread — so here it goes straight back. A
-//! connection whose read did not end (an error, or the request dropped while it waited) is
-//! closed, never reused.
+//! connection whose statement failed is closed; one whose request was dropped mid-read is
+//! drained first, as the pool would ([`Lease`]). Only reads go through here: a statement
+//! that writes must not, as it would be run again through the pool after a broken connection.
 //!
 //! A read waits for a connection when all are busy (as it would for the pool's). When one
 //! fails on the way (the server restarted, a proxy cut an idle connection), the read goes
@@ -25,13 +26,13 @@ use sqlx::{
     AssertSqlSafe, Connection,
     postgres::{PgConnectOptions, PgConnection},
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub struct PgReads {
     options: PgConnectOptions,
-    idle: Mutex<Vec<PgConnection>>,
-    /// One permit per connection this may hold (idle or in use).
-    slots: Semaphore,
+    idle: Arc<Mutex<Vec<PgConnection>>>,
+    /// One permit per connection this may hold (idle, in use, or being drained).
+    slots: Arc<Semaphore>,
     /// How long a read waits for a permit before it is refused as busy (503).
     wait: std::time::Duration,
     /// Reads answered here, and reads handed to the pool (for `/metrics`).
@@ -45,8 +46,8 @@ impl PgReads {
     pub fn new(options: PgConnectOptions, connections: usize, wait: std::time::Duration) -> Arc<Self> {
         Arc::new(PgReads {
             options,
-            idle: Mutex::new(Vec::with_capacity(connections)),
-            slots: Semaphore::new(connections),
+            idle: Arc::new(Mutex::new(Vec::with_capacity(connections))),
+            slots: Arc::new(Semaphore::new(connections)),
             wait,
             answered: AtomicU64::new(0),
             handed_on: AtomicU64::new(0),
@@ -71,25 +72,33 @@ impl PgReads {
     }
 
     async fn fetch_all(&self, stmt: &Statement) -> Option<Result<Vec<QueryResult>, DbErr>> {
-        let Ok(Ok(_slot)) = tokio::time::timeout(self.wait, self.slots.acquire()).await else {
-            return Some(Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)));
+        let busy = || Some(Err(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)));
+        let Ok(Ok(permit)) = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await else {
+            return busy();
         };
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match idle {
+        let conn = match idle {
             Some(c) => c,
-            None => match PgConnection::connect_with(&self.options).await {
-                Ok(c) => c,
-                Err(e) => {
+            None => match tokio::time::timeout(self.wait, PgConnection::connect_with(&self.options)).await {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => {
                     tracing::debug!(error = %e, "direct read: connect failed; asking the pool");
                     return None;
                 }
+                Err(_) => return busy(),
             },
         };
-        // Dropped here mid-read (the request was cancelled), `conn` closes with it.
+        let mut lease = Lease {
+            conn: Some(conn),
+            permit: Some(permit),
+            idle: self.idle.clone(),
+            wait: self.wait,
+        };
         let values = SqlxValues(stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new())));
         let read = sqlx::query_with(AssertSqlSafe(stmt.sql.as_str()), values)
-            .fetch_all(&mut conn)
+            .fetch_all(lease.conn.as_mut()?)
             .await;
+        let conn = lease.conn.take()?;
         match read {
             Ok(rows) => {
                 self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
@@ -102,6 +111,35 @@ impl PgReads {
                 tracing::debug!(error = %e, "direct read failed; asking the pool");
                 None
             }
+        }
+    }
+}
+
+/// A connection out for a read, with its slot. Dropped before the read ended (the request
+/// was cancelled), the server may still be running the statement: as sqlx's pool does with a
+/// connection given back mid-read, a task waits (up to the read wait) for the server to be
+/// ready again and keeps the connection, or closes it; the slot stays taken until then, so
+/// cancelled reads cannot pile up statements on the server beyond the slots.
+struct Lease {
+    conn: Option<PgConnection>,
+    permit: Option<OwnedSemaphorePermit>,
+    idle: Arc<Mutex<Vec<PgConnection>>>,
+    wait: std::time::Duration,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let (Some(mut conn), permit) = (self.conn.take(), self.permit.take()) else {
+            return;
+        };
+        let (idle, wait) = (self.idle.clone(), self.wait);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                if let Ok(Ok(())) = tokio::time::timeout(wait, conn.ping()).await {
+                    idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+                }
+                drop(permit);
+            });
         }
     }
 }
@@ -153,7 +191,7 @@ mod tests {
 
     #[tokio::test]
     #[ignore = "needs SCIMITAR_TEST_DATABASE_URL (PostgreSQL); CI runs it with --include-ignored"]
-    async fn a_finished_read_returns_its_connection_and_an_unfinished_one_closes_it() {
+    async fn a_finished_read_returns_its_connection_and_a_refused_one_closes_it() {
         let r = reads(2);
         // Bound values reach the server and rows come back decoded.
         let stmt = Statement::from_sql_and_values(DbBackend::Postgres, "SELECT $1::int + 1 AS n", [41.into()]);
@@ -168,12 +206,23 @@ mod tests {
         assert!(refused.unwrap_err().to_string().contains("division by zero"));
         assert_eq!(idle(&r), 0);
 
-        // Dropped while the server is still working: the connection goes with the read.
-        let cut = tokio::time::timeout(Duration::from_millis(50), r.try_fetch_all(&sql("SELECT pg_sleep(2)"))).await;
+        assert_eq!(r.counts(), (4, 0));
+    }
+
+    #[tokio::test]
+    #[ignore = "needs SCIMITAR_TEST_DATABASE_URL (PostgreSQL); CI runs it with --include-ignored"]
+    async fn a_read_dropped_midway_keeps_its_slot_until_its_connection_is_drained() {
+        let r = reads(1);
+        let pid = backend_pid(&r).await;
+        // The request goes away while the server sleeps (or before the statement was even sent).
+        let slow = sql("SELECT pg_sleep(0.3)::text AS slept");
+        let cut = tokio::time::timeout(Duration::from_millis(50), r.try_fetch_all(&slow)).await;
         assert!(cut.is_err());
-        assert_eq!(idle(&r), 0);
-        assert_ne!(backend_pid(&r).await, pid, "a new connection");
-        assert_eq!(r.counts(), (5, 0));
+        // The only slot comes back with the drained connection: the next read gets it, and
+        // its own rows, not the abandoned statement's.
+        let rows = r.try_fetch_all(&sql("SELECT 'next' AS next")).await.unwrap().unwrap();
+        assert_eq!(rows[0].try_get::<String>("", "next").unwrap(), "next");
+        assert_eq!(backend_pid(&r).await, pid, "the same connection, drained and kept");
     }
 
     #[tokio::test]
@@ -183,7 +232,7 @@ mod tests {
         let pid = backend_pid(&r).await;
         let admin = reads(1);
         let ended = admin
-            .try_fetch_all(&sql(&format!("SELECT pg_terminate_backend({pid}) AS ended")))
+            .try_fetch_all(&sql(&format!("SELECT pg_terminate_backend({pid}, 5000) AS ended")))
             .await
             .unwrap()
             .unwrap();
@@ -208,13 +257,8 @@ mod tests {
 
         // Waiting past its limit, a read is refused as busy (503 with Retry-After).
         let r = PgReads::new(r.options.clone(), 1, Duration::from_millis(20));
-        let (slow, quick) = (sql("SELECT pg_sleep(0.3)::text AS a"), sql("SELECT 'b' AS b"));
-        let (a, b) = tokio::join!(r.try_fetch_all(&slow), async {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            r.try_fetch_all(&quick).await
-        });
-        assert!(a.unwrap().is_ok());
-        let busy = b.unwrap().unwrap_err();
+        let _taken = r.slots.clone().try_acquire_owned().unwrap();
+        let busy = r.try_fetch_all(&sql("SELECT 1 AS one")).await.unwrap().unwrap_err();
         assert!(
             matches!(busy, DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
             "{busy:?}"
