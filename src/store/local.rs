@@ -16,10 +16,7 @@
 //! the last committed state of the same file — nothing here is a cache.
 use std::{
     path::PathBuf,
-    sync::{
-        Mutex,
-        atomic::{AtomicU64, Ordering::Relaxed},
-    },
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
@@ -44,9 +41,7 @@ const IDLE: usize = 8;
 pub struct LocalReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    /// Reads answered here, and reads handed to the pool (for `/metrics`).
-    answered: AtomicU64,
-    handed_on: AtomicU64,
+    counts: super::OutsidePool,
 }
 
 /// Why a local read did not answer.
@@ -83,8 +78,7 @@ impl LocalReads {
         Some(LocalReads {
             path,
             idle: Mutex::new(Vec::new()),
-            answered: AtomicU64::new(0),
-            handed_on: AtomicU64::new(0),
+            counts: Default::default(),
         })
     }
 
@@ -115,17 +109,12 @@ impl LocalReads {
                 None
             }
         };
-        match out {
-            Some(_) => &self.answered,
-            None => &self.handed_on,
-        }
-        .fetch_add(1, Relaxed);
-        out
+        self.counts.count(out)
     }
 
     /// How many reads were answered here, and how many were handed to the pool.
     pub fn counts(&self) -> (u64, u64) {
-        (self.answered.load(Relaxed), self.handed_on.load(Relaxed))
+        self.counts.get()
     }
 
     fn read<T>(&self, budget: Duration, f: impl FnOnce(&Connection) -> Result<T, Local>) -> Result<T, Local> {

@@ -119,6 +119,32 @@ pub struct Store {
     pg_reads: Option<Arc<PgReads>>,
 }
 
+/// Reads answered outside sqlx's pool ([`local`], [`pg_reads`]) and reads handed to it,
+/// for `/metrics`.
+#[derive(Default)]
+struct OutsidePool {
+    answered: std::sync::atomic::AtomicU64,
+    handed_on: std::sync::atomic::AtomicU64,
+}
+
+impl OutsidePool {
+    /// Counts a read by its outcome (`None`: handed to the pool) and passes it on.
+    fn count<T>(&self, out: Option<T>) -> Option<T> {
+        match out {
+            Some(_) => &self.answered,
+            None => &self.handed_on,
+        }
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        out
+    }
+
+    /// (answered, handed to the pool).
+    fn get(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.answered.load(Relaxed), self.handed_on.load(Relaxed))
+    }
+}
+
 /// A write transaction: on SQLite it holds the one writer connection until it ends.
 pub(crate) struct WriteTx {
     tx: DatabaseTransaction,

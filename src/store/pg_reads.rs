@@ -15,10 +15,7 @@
 //! through the pool instead, which reconnects; a statement the server refused (the statement
 //! timeout) is an error here as there. Same server, same session settings as the pool's
 //! connections: nothing here is a cache.
-use std::sync::{
-    Arc, Mutex,
-    atomic::{AtomicU64, Ordering::Relaxed},
-};
+use std::sync::{Arc, Mutex};
 
 use sea_orm::{DbErr, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
@@ -35,9 +32,7 @@ pub struct PgReads {
     slots: Arc<Semaphore>,
     /// How long a read waits for a permit before it is refused as busy (503).
     wait: std::time::Duration,
-    /// Reads answered here, and reads handed to the pool (for `/metrics`).
-    answered: AtomicU64,
-    handed_on: AtomicU64,
+    counts: super::OutsidePool,
 }
 
 impl PgReads {
@@ -49,8 +44,7 @@ impl PgReads {
             idle: Arc::new(Mutex::new(Vec::with_capacity(connections))),
             slots: Arc::new(Semaphore::new(connections)),
             wait,
-            answered: AtomicU64::new(0),
-            handed_on: AtomicU64::new(0),
+            counts: Default::default(),
         })
     }
 
@@ -58,17 +52,12 @@ impl PgReads {
     /// ask the pool: the connection failed other than by the server refusing the statement.
     pub async fn try_fetch_all(&self, stmt: &Statement) -> Option<Result<Vec<QueryResult>, DbErr>> {
         let out = self.fetch_all(stmt).await;
-        match out {
-            Some(_) => &self.answered,
-            None => &self.handed_on,
-        }
-        .fetch_add(1, Relaxed);
-        out
+        self.counts.count(out)
     }
 
     /// How many reads were answered here, and how many were handed to the pool.
     pub fn counts(&self) -> (u64, u64) {
-        (self.answered.load(Relaxed), self.handed_on.load(Relaxed))
+        self.counts.get()
     }
 
     async fn fetch_all(&self, stmt: &Statement) -> Option<Result<Vec<QueryResult>, DbErr>> {
