@@ -59,10 +59,9 @@ pub struct Config {
     #[arg(long, env = "SCIMITAR_SQLITE_LOCAL_READS", default_value_t = true, action = clap::ArgAction::Set)]
     pub sqlite_local_reads: bool,
 
-    /// PostgreSQL: one-statement reads (a user by id, a page of users) run on connections
-    /// kept outside sqlx's pool, returned without the pool's release round trip (see
-    /// `store::pg_reads`); half as many again as the pool's. `false`: every read through the
-    /// pool.
+    /// PostgreSQL: point reads (a user by id, `userName eq`) run on connections kept outside
+    /// sqlx's pool, returned without the pool's release round trip (see `store::pg_reads`);
+    /// half as many again as the pool's. `false`: every read through the pool.
     #[arg(long, env = "SCIMITAR_POSTGRES_DIRECT_READS", default_value_t = true, action = clap::ArgAction::Set)]
     pub postgres_direct_reads: bool,
 
